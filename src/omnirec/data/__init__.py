@@ -1,0 +1,1 @@
+"""Input data: the events / items / users files, their validation and the synthetic sample retailer."""

@@ -1,0 +1,98 @@
+"""Service settings: one frozen struct, loaded once from a TOML file and/or OMNIREC_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+ENV_PREFIX = "OMNIREC_"
+
+
+class ApiKey(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One client key: its SHA-256 hex digest (never the key itself) and the scopes it grants."""
+
+    name: str
+    sha256: str
+    scopes: tuple[str, ...]
+
+
+SCOPES = ("recommend", "events", "offers", "admin")
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Everything the service and the CLI need to run. Validated at load; invalid values raise ValueError."""
+
+    store_url: str = "memory://"
+    key_prefix: str = "omnirec"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    auth_enabled: bool = True
+    api_keys: tuple[ApiKey, ...] = ()
+    admin_routes: bool = False  # model activation over HTTP; off unless asked for
+    store_timeout_ms: int = 50  # a store read slower than this falls back to the in-process answer
+    max_k: int = 100
+    max_batch_events: int = 1000
+    max_body_bytes: int = 1_048_576
+    recent_events_cap: int = 100
+    keep_versions: int = 3  # model versions kept in the store besides the active one
+    version_grace_seconds: int = 300  # an old version is deleted no sooner than this after it was replaced
+    rate_limit_per_minute: int = 0  # per API key; 0 disables
+    ann_threshold_items: int = 200_000  # catalogues at least this large use approximate top-k search
+
+    def __post_init__(self) -> None:
+        if not self.store_url or "://" not in self.store_url:
+            raise ValueError(f"store_url {self.store_url!r} is not a URL (memory://, redis://host:port/db, ...)")
+        if not 0 < self.port < 65536:
+            raise ValueError(f"port {self.port} is out of range")
+        if self.store_timeout_ms <= 0:
+            raise ValueError("store_timeout_ms must be positive")
+        if not 1 <= self.max_k <= 1000:
+            raise ValueError("max_k must be between 1 and 1000")
+        for key in self.api_keys:
+            unknown = set(key.scopes) - set(SCOPES)
+            if unknown:
+                raise ValueError(f"api key {key.name!r} has unknown scopes {sorted(unknown)}; valid: {SCOPES}")
+            if len(key.sha256) != 64:
+                raise ValueError(f"api key {key.name!r}: sha256 must be a 64-character hex digest")
+
+    @classmethod
+    def load(cls, path: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from an optional TOML file, then OMNIREC_* variables, then explicit overrides."""
+        values: dict[str, Any] = {}
+        if path is not None:
+            try:
+                values.update(msgspec.toml.decode(path.read_bytes()))
+            except (OSError, msgspec.DecodeError) as exc:
+                raise ValueError(f"settings file {path}: {exc}") from exc
+        env = os.environ if environ is None else environ
+        fields = {f.name: f for f in msgspec.structs.fields(cls)}
+        for name in fields:
+            raw = env.get(ENV_PREFIX + name.upper())
+            if raw is not None:
+                values[name] = _parse_env(name, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return msgspec.convert(values, type=cls, strict=False)
+        except (msgspec.ValidationError, ValueError) as exc:
+            source = f" (file {path})" if path else ""
+            raise ValueError(f"invalid settings{source}: {exc}") from exc
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Settings from OMNIREC_SETTINGS_FILE (if set) and OMNIREC_* variables."""
+        file = os.environ.get(ENV_PREFIX + "SETTINGS_FILE")
+        return cls.load(Path(file) if file else None)
+
+
+def _parse_env(name: str, raw: str) -> Any:
+    if name == "api_keys":
+        # OMNIREC_API_KEYS holds JSON: [{"name": ..., "sha256": ..., "scopes": [...]}]
+        try:
+            return msgspec.json.decode(raw)
+        except msgspec.DecodeError as exc:
+            raise ValueError(f"{ENV_PREFIX}API_KEYS is not valid JSON: {exc}") from exc
+    return raw

@@ -1,0 +1,1 @@
+"""The feature store: one domain-level interface, backends picked by URL."""

@@ -1,0 +1,120 @@
+"""The feature-store boundary in domain terms. Backends: memory:// (embedded), redis://, redis+cluster://.
+
+No Redis type crosses it. Every method may raise StoreUnavailable when the backend cannot be reached.
+Model data is immutable per version once published; a request reads active_version() once and then
+only that version's data, so it never mixes two versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from omnirec.store.records import (
+    AppendResult,
+    CustomerEvent,
+    CustomerState,
+    EventLogEntry,
+    ImpressionRequest,
+    VersionInfo,
+)
+
+
+class FeatureStore(Protocol):
+    """What the service and the CLI need from a feature store."""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    async def ping(self) -> None:
+        """Return when the store answers; raise StoreUnavailable otherwise."""
+
+    async def close(self) -> None:
+        """Release connections."""
+
+    # -- model versions ----------------------------------------------------------------------
+    async def list_versions(self) -> list[VersionInfo]:
+        """Every version the store holds (staging ones included), oldest first."""
+
+    async def active_version(self) -> str | None:
+        """The version requests should use, or None before the first activation."""
+
+    async def stage_version(self, info: VersionInfo) -> None:
+        """Start publishing a version (state 'staging'); removes any earlier half-written copy of it."""
+
+    async def write_model_arrays(self, version: str, arrays: Mapping[str, np.ndarray]) -> int:
+        """Store whole arrays of a staging version (catalogue-level data); returns bytes written."""
+
+    async def write_model_rows(self, version: str, kind: str, rows: Mapping[str, bytes]) -> int:
+        """Store per-id payloads of a staging version, e.g. kind 'user' (vectors), 'similar', 'cooc'."""
+
+    async def seal_version(self, version: str, info: VersionInfo) -> None:
+        """Mark a staged version 'ready' with its final counts and checksum. Does not activate it."""
+
+    async def activate(self, version: str) -> None:
+        """Switch the active pointer atomically; only a 'ready' version can be activated."""
+
+    async def delete_version(self, version: str) -> None:
+        """Remove a version's data and record; refuses the active version."""
+
+    async def read_model_arrays(self, version: str, names: Sequence[str]) -> dict[str, np.ndarray]:
+        """Read whole arrays of a version (the service caches them per version)."""
+
+    async def read_model_rows(self, version: str, kind: str, ids: Sequence[str]) -> list[bytes | None]:
+        """Read per-id payloads of a version for many ids at once; None where an id has none."""
+
+    # -- customers ---------------------------------------------------------------------------
+    async def resolve_customer(self, any_id: str) -> str:
+        """The canonical customer id for a customer id or a linked anonymous id (itself when unlinked)."""
+
+    async def get_customer(self, any_id: str) -> CustomerState:
+        """The customer's state (empty state for a customer never seen), resolved through identity links."""
+
+    async def append_events(self, any_id: str, events: Sequence[CustomerEvent], cap: int) -> AppendResult:
+        """Add events to the customer's state and to the durable event log, idempotent by event_id.
+
+        Recent events are capped at `cap`; purchases update purchase times/counts and clear the cart item;
+        add_to_cart fills the cart. An event whose event_id was stored before is skipped (stored=False).
+        """
+
+    async def link_identity(self, anonymous_id: str, customer_id: str) -> None:
+        """Link an anonymous id to a customer; the anonymous profile's data merges into the customer's."""
+
+    async def set_consent(self, any_id: str, consent: Mapping[str, bool]) -> dict[str, bool]:
+        """Update consent flags per purpose; returns the customer's full consent after the update."""
+
+    async def set_features(self, any_id: str, features: Mapping[str, str]) -> None:
+        """Update the customer's features (segment, region, home_store ...)."""
+
+    async def erase_customer(self, any_id: str) -> int:
+        """Delete every piece of data held for the customer, linked identities included; keys removed."""
+
+    async def scan_customers(self, cursor: str | None, count: int) -> tuple[list[str], str | None]:
+        """Canonical customer ids in pages: pass the returned cursor back; None when done."""
+
+    # -- event log (for the next training run) -------------------------------------------------
+    async def read_event_log(self, after: str | None, count: int) -> list[EventLogEntry]:
+        """Accepted events after a position (None = from the start), oldest first, at most count."""
+
+    # -- offers --------------------------------------------------------------------------------
+    async def put_offer_catalog(self, payload: bytes) -> None:
+        """Store the offer catalogue (encoded by omnirec.offers); replaces the previous one atomically."""
+
+    async def get_offer_catalog(self) -> bytes | None:
+        """The stored offer catalogue payload, or None when none was published."""
+
+    async def take_impression(self, request: ImpressionRequest) -> bool:
+        """Atomically check caps, fatigue and budget and, when all allow it, count the impression."""
+
+    async def add_offer_feedback(self, offer_id: str, segment: str, outcome: str, amount: float = 1.0) -> None:
+        """Add to per-offer (and per-segment) feedback counters, e.g. outcome 'shown' / 'clicked'."""
+
+    async def get_offer_feedback(self, offer_ids: Sequence[str], segment: str) -> dict[str, dict[str, float]]:
+        """Feedback counters per offer for a segment ('' = all customers)."""
+
+    # -- store availability --------------------------------------------------------------------
+    async def set_unavailable_items(self, store_id: str, item_ids: Sequence[str]) -> None:
+        """Replace the list of items out of stock in a physical store."""
+
+    async def get_unavailable_items(self, store_id: str) -> set[str]:
+        """Items out of stock in a physical store (empty when the store reported none)."""

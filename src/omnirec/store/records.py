@@ -1,0 +1,81 @@
+"""Domain records that cross the feature-store boundary. Encoded with msgspec msgpack by the backends."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class CustomerEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """One event in a customer's real-time state (and in the event log for the next training run)."""
+
+    user_id: str  # the id the event arrived under (customer id or a linked anonymous id)
+    item_id: str
+    event_type: str
+    timestamp: int  # Unix seconds
+    channel: str
+    event_id: str  # client-provided for idempotency, or assigned by the service
+    quantity: float = 1.0
+    price: float | None = None
+    session_id: str = ""
+    store_id: str = ""
+    offer_id: str = ""  # offer feedback events (offer_shown, offer_clicked, ...)
+
+
+class CustomerState(msgspec.Struct, kw_only=True):
+    """What the store knows of one customer right now, under their canonical id."""
+
+    customer_id: str
+    recent_events: list[CustomerEvent] = msgspec.field(default_factory=list)  # newest first, capped
+    purchases: dict[str, int] = msgspec.field(default_factory=dict)  # item_id -> last purchase (Unix s)
+    purchase_counts: dict[str, int] = msgspec.field(default_factory=dict)  # item_id -> times bought
+    cart: dict[str, int] = msgspec.field(default_factory=dict)  # item_id -> added at (Unix s); cleared on purchase
+    consent: dict[str, bool] = msgspec.field(default_factory=dict)  # purpose -> granted
+    features: dict[str, str] = msgspec.field(default_factory=dict)  # segment, region, home_store ...
+    identities: list[str] = msgspec.field(default_factory=list)  # anonymous ids linked to this customer
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.recent_events or self.purchases or self.cart or self.features)
+
+
+class AppendResult(msgspec.Struct, frozen=True, kw_only=True):
+    """Outcome of append_events: one flag per input event, False where the event_id was already stored."""
+
+    stored: list[bool]
+
+
+class VersionInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """A model version held by the store."""
+
+    version: str
+    state: str  # "staging" (being published, never served) or "ready"
+    created_at: str  # from the bundle manifest
+    published_at: float  # Unix time the publish started
+    n_items: int = 0
+    n_users: int = 0
+    bytes: int = 0  # payload bytes written for this version
+    checksum: str = ""  # digest over what publish wrote, verified before activation
+    metrics: dict[str, float] = msgspec.field(default_factory=dict)
+    replaced_at: float = 0.0  # Unix time it stopped being active (0 while active or never active)
+
+
+class ImpressionRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """An offer about to be shown: the limits to check and take atomically."""
+
+    customer_id: str
+    offer_id: str
+    channel: str
+    now: int  # Unix seconds
+    cap_count: int = 0  # at most this many impressions of this offer per customer per cap_seconds; 0 = no cap
+    cap_seconds: int = 0
+    fatigue_count: int = 0  # at most this many offers per customer on this channel per fatigue_seconds; 0 = none
+    fatigue_seconds: int = 0
+    budget: int = 0  # total impressions this offer may ever have; 0 = unlimited
+    mandatory: bool = False  # service messages: counted nowhere, never refused
+
+
+class EventLogEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """An accepted event as kept in the durable event log (Redis Stream), with its log position."""
+
+    position: str
+    event: CustomerEvent

@@ -1,0 +1,1 @@
+"""The offline trainer: the only code that imports lightfm."""
