@@ -1,0 +1,136 @@
+"""Load and validate a data folder (events, optional items and users) into a Dataset.
+
+The contract, in short (the column names live in `omnirec.columns.Columns`):
+
+- ``events.csv`` or ``events.csv.gz`` is required, with ``user_id,item_id,event_type,timestamp`` and
+  optionally ``channel,quantity,price,session_id,store_id,event_id``. Timestamps are ISO 8601
+  (``2017-01-01T00:00:00Z``; offset, fraction and date-only allowed; no offset means UTC) or Unix seconds.
+- ``items.csv(.gz)`` (``item_id`` + features) and ``users.csv(.gz)`` (``user_id`` + features) are optional.
+- Files are UTF-8 CSV with a header. Row numbers in errors count the header as row 1, so the first
+  data row is row 2 (the line number in an editor, unless a quoted field spans lines).
+
+Fatal (DataError naming file, row, column and what was expected; nothing is half-loaded): a missing file
+or required column, an empty required value, an unparseable timestamp, an event type not in the
+training config's ``event_weights``, a channel not in ``channel_weights`` (unless
+``allow_unknown_channels``), a non-numeric quantity or price, a duplicate id in items/users, a duplicate
+``event_id``, a file without data rows, a row with the wrong number of fields, bytes that are not UTF-8.
+
+Kept or skipped with one counted warning per kind (in ``Dataset.warnings`` and sent to ``warn``):
+
+- unknown extra event columns: ignored.
+- events whose item is missing from items.csv (or user from users.csv): KEPT. New items and
+  customers are normal; they are trained on ids alone, without features.
+- a purchase with quantity 0: SKIPPED (it records no sale).
+- a purchase with a negative quantity: how many retail exports write a return, so it BECOMES a
+  ``return`` of the absolute quantity when ``return`` is a configured event type, else it is SKIPPED.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from omnirec.columns import PURCHASE_EVENTS, Columns
+from omnirec.data.csv_reader import find_data_file
+from omnirec.data.event_log import Dataset, EventLog, FeatureTable
+from omnirec.data.event_reader import read_events
+from omnirec.data.feature_reader import read_features
+from omnirec.data.load_warnings import LoadWarnings
+from omnirec.errors import DataError
+from omnirec.training_config import TrainingConfig
+
+RETURN_EVENT = "return"
+
+
+def load_dataset(folder: Path, config: TrainingConfig, *, warn: Callable[[str], None] | None = None) -> Dataset:
+    """Read and validate a data folder; events come back sorted by timestamp (stable).
+
+    Raises DataError on the first fatal problem. Non-fatal issues are summarised, one line per kind,
+    in ``Dataset.warnings`` and through ``warn`` when given.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(str(folder), "is not a folder; pass the folder that holds events.csv")
+    events_path = find_data_file(folder, "events", required=True)
+    assert events_path is not None
+    items_path = find_data_file(folder, "items", required=False)
+    users_path = find_data_file(folder, "users", required=False)
+    warnings = LoadWarnings()
+    events = read_events(events_path, config, warnings)
+    items = read_features(items_path, Columns.Item) if items_path else None
+    users = read_features(users_path, Columns.User) if users_path else None
+    events = _apply_purchase_quantity_rule(events, config, warnings, events_path.name)
+    _count_missing(events.item_ids, items, warnings, "item", items_path)
+    _count_missing(events.user_ids, users, warnings, "user", users_path)
+    if len(events) == 0:
+        raise DataError(str(events_path), "no usable events are left after skipping invalid purchases")
+    events = events.take(np.argsort(events.timestamps, kind="stable"))
+    paths = [path for path in (events_path, items_path, users_path) if path is not None]
+    return Dataset(
+        source=folder,
+        events=events,
+        items=items,
+        users=users,
+        fingerprint=fingerprint_files(paths),
+        warnings=warnings.emit(warn),
+    )
+
+
+def fingerprint_files(paths: list[Path]) -> str:
+    """sha256 over each file's name and raw bytes, in the given order."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode() + b"\0")
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _apply_purchase_quantity_rule(
+    events: EventLog, config: TrainingConfig, warnings: LoadWarnings, file: str
+) -> EventLog:
+    purchase = np.isin(events.event_types, sorted(PURCHASE_EVENTS))
+    zero = purchase & (events.quantity == 0)
+    negative = purchase & (events.quantity < 0)
+    if not zero.any() and not negative.any():
+        return events
+    warnings.count("zero_quantity", int(zero.sum()), f"{file}: skipped {{n}} purchases with quantity 0")
+    drop = zero
+    if RETURN_EVENT in config.event_weights:
+        warnings.count(
+            "negative_quantity",
+            int(negative.sum()),
+            f"{file}: {{n}} purchases with a negative quantity were loaded as returns",
+        )
+        event_types = np.where(negative, RETURN_EVENT, events.event_types)
+        quantity = np.abs(events.quantity)
+        events = EventLog(**{**events.__dict__, "event_types": event_types, "quantity": quantity})
+    else:
+        warnings.count(
+            "negative_quantity",
+            int(negative.sum()),
+            f"{file}: skipped {{n}} purchases with a negative quantity "
+            "(add 'return' to event_weights to load them as returns)",
+        )
+        drop = drop | negative
+    return events.take(~drop)
+
+
+def _count_missing(
+    ids: np.ndarray, table: FeatureTable | None, warnings: LoadWarnings, kind: str, path: Path | None
+) -> None:
+    if table is None or path is None:
+        return
+    missing = ~np.isin(ids, table.ids)
+    if missing.any():
+        distinct = np.unique(ids[missing]).size
+        warnings.count(
+            f"missing_{kind}",
+            int(missing.sum()),
+            f"{{n}} events refer to {distinct:,} {kind}s missing from {path.name}; "
+            f"kept, trained without {kind} features",
+        )
