@@ -8,6 +8,7 @@ import shutil
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import msgspec
 import numpy as np
@@ -45,7 +46,8 @@ def save_bundle(bundle: ModelBundle, models_dir: Path) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        np.savez(tmp / ARRAYS, **bundle.arrays)
+        savez = cast(Any, np.savez)  # numpy's stub types **kwargs as its own flags
+        savez(tmp / ARRAYS, **bundle.arrays)
         manifest = msgspec.structs.replace(bundle.manifest, arrays_sha256=file_sha256(tmp / ARRAYS))
         (tmp / MANIFEST).write_bytes(msgspec.json.format(msgspec.json.encode(manifest), indent=2))
         os.replace(tmp, final)

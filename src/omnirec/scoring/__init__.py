@@ -1,0 +1,27 @@
+"""The one scoring path: numpy only, shared by `omnirec export`, the HTTP service and evaluation."""
+
+from omnirec.scoring.catalog import Catalog
+from omnirec.scoring.context import UserContext, build_context, context_from_bundle
+from omnirec.scoring.ranker import (
+    Components,
+    RankedItem,
+    Ranking,
+    RankRequest,
+    blend,
+    compute_components,
+    rank_for_user,
+)
+
+__all__ = [
+    "Catalog",
+    "Components",
+    "RankRequest",
+    "RankedItem",
+    "Ranking",
+    "UserContext",
+    "blend",
+    "build_context",
+    "compute_components",
+    "context_from_bundle",
+    "rank_for_user",
+]

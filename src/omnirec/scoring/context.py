@@ -1,0 +1,99 @@
+"""UserContext: what the ranker knows of one customer, from the bundle's history and live events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from omnirec.bundle.format import ModelBundle
+from omnirec.columns import PURCHASE_EVENTS
+from omnirec.scoring.catalog import Catalog
+
+# A history entry as the store keeps it: (item_id, event_type, unix_seconds, channel).
+HistoryTuple = tuple[str, str, int, str]
+
+
+@dataclass(frozen=True)
+class UserContext:
+    """One customer's inputs to the ranker. Event arrays are newest first; unknown items are dropped."""
+
+    user_vector: np.ndarray | None  # trained vector of a known customer
+    feature_vector: np.ndarray | None  # built from customer features (cold start)
+    items: np.ndarray  # int64 item indices
+    times: np.ndarray  # int64 Unix seconds
+    types: tuple[str, ...]
+    channels: tuple[str, ...]
+    purchases: dict[int, tuple[int, int]]  # item index -> (last purchase time, times bought)
+
+    @property
+    def has_events(self) -> bool:
+        return self.items.shape[0] > 0
+
+
+def build_context(
+    catalog: Catalog,
+    *,
+    user_vector: np.ndarray | None,
+    history: Iterable[HistoryTuple],
+    live_events: Iterable[HistoryTuple] = (),
+    features: Mapping[str, str] | None = None,
+) -> UserContext:
+    """Merge trained history and live events (any channel) into one newest-first context."""
+    merged = sorted(
+        ((item, etype, int(ts), channel) for item, etype, ts, channel in [*history, *live_events]),
+        key=lambda entry: -entry[2],
+    )
+    known = [entry for entry in merged if entry[0] in catalog.index]
+    items = np.fromiter((catalog.index[e[0]] for e in known), dtype=np.int64, count=len(known))
+    times = np.fromiter((e[2] for e in known), dtype=np.int64, count=len(known))
+    purchases: dict[int, tuple[int, int]] = {}
+    for idx, entry in zip(items.tolist(), known, strict=True):
+        if entry[1] in PURCHASE_EVENTS:
+            last, count = purchases.get(idx, (entry[2], 0))
+            purchases[idx] = (max(last, entry[2]), count + 1)
+    feature_vector = catalog.feature_vector(features) if features and user_vector is None else None
+    return UserContext(
+        user_vector=user_vector,
+        feature_vector=feature_vector,
+        items=items,
+        times=times,
+        types=tuple(e[1] for e in known),
+        channels=tuple(e[3] for e in known),
+        purchases=purchases,
+    )
+
+
+def bundle_history(bundle: ModelBundle, user_index: int) -> list[HistoryTuple]:
+    """A user's history rows from the bundle's CSR arrays, newest first."""
+    start, end = bundle["history_indptr"][user_index : user_index + 2].tolist()
+    item_ids = bundle["item_ids"]
+    return list(
+        zip(
+            item_ids[bundle["history_items"][start:end]].tolist(),
+            bundle["history_types"][start:end].tolist(),
+            bundle["history_times"][start:end].tolist(),
+            bundle["history_channels"][start:end].tolist(),
+            strict=True,
+        )
+    )
+
+
+def context_from_bundle(
+    catalog: Catalog,
+    bundle: ModelBundle,
+    user_index: int | None,
+    live_events: Sequence[HistoryTuple] = (),
+    features: Mapping[str, str] | None = None,
+) -> UserContext:
+    """Context of a training user (or an unknown one when user_index is None) read from a bundle."""
+    if user_index is None:
+        return build_context(catalog, user_vector=None, history=(), live_events=live_events, features=features)
+    return build_context(
+        catalog,
+        user_vector=bundle["user_vectors"][user_index],
+        history=bundle_history(bundle, user_index),
+        live_events=live_events,
+        features=features,
+    )
