@@ -106,3 +106,17 @@ class ModelBundle:
     @property
     def n_users(self) -> int:
         return int(self.arrays["user_ids"].shape[0])
+
+
+# The manifest travels into the store as one more array, so a version in the store is self-describing.
+MANIFEST_ARRAY = "manifest_json"
+
+
+def manifest_to_array(manifest: BundleManifest) -> np.ndarray:
+    """The manifest as uint8 JSON bytes, for write_model_arrays."""
+    return np.frombuffer(msgspec.json.encode(manifest), dtype=np.uint8).copy()
+
+
+def manifest_from_array(array: np.ndarray) -> BundleManifest:
+    """Inverse of manifest_to_array."""
+    return msgspec.json.decode(array.astype(np.uint8).tobytes(), type=BundleManifest)
