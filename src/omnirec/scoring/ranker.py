@@ -79,8 +79,16 @@ def neighbours_from_arrays(
 
 
 def decay(catalog: Catalog, times: np.ndarray, now: int) -> np.ndarray:
-    """Recency weight of events: halves every history_half_life_days before `now`."""
-    age_days = np.maximum(now - times, 0) / SECONDS_PER_DAY
+    """Recency weight of events: halves every history_half_life_days before the customer's newest event.
+
+    Anchoring at the newest event rather than at `now` drops a factor common to all of the customer's
+    events, which every component cancels (each is scaled per request), so it changes no ranking; it keeps
+    years-old histories away from float underflow and makes a ranking independent of the wall clock.
+    """
+    if times.size == 0:
+        return np.empty(0, dtype=np.float64)
+    anchor = min(int(times.max()), now)
+    age_days = np.maximum(anchor - times, 0) / SECONDS_PER_DAY
     return np.power(0.5, age_days / catalog.params.history_half_life_days)
 
 
