@@ -1,0 +1,131 @@
+"""Every Redis key omnirec uses, built in one place under a configurable prefix.
+
+Layout (p = prefix, v = model version, c = canonical customer id or an anonymous id):
+
+    {p:model}:active                 string   active version (pointer switched atomically)
+    {p:model}:info                   hash     version -> msgpack VersionInfo
+    {p:model}:state                  hash     version -> "staging" | "ready"
+    {p:model}:replaced               hash     version -> Unix time it stopped being active
+    {p:m:v:a:<name>}:meta            string   msgpack array header (dtype, shape, parts)
+    {p:m:v:a:<name>}:<i>             string   part i of the array bytes (<= CHUNK_BYTES)
+    p:m:v:r:<kind>:<id>              string   per-id row payload (kind: user, history, similar, cooc)
+    {p:c:c}:<field>                  per customer: events (zset), purchases/pcounts/cart/consent/features
+                                     (hashes), ids (set of linked anonymous ids), alias (string, on an
+                                     anonymous id: its customer), dedup (zset of event ids), logids
+                                     (list of event-log positions), aux (set of impression key suffixes),
+                                     impr:<offer> / fatigue:<channel> (zsets of impression times)
+    p:customers                      zset     canonical customer ids (lexicographic index for paging)
+    p:log                            stream   durable event log
+    p:offers:catalog                 string   offer catalogue payload
+    {p:o:<offer>}:used               string   impressions taken from the offer's global budget
+    p:of:<offer>                     hash     "<segment>|<outcome>" -> feedback counter
+    p:stock:<store_id>               set      items out of stock in a physical store
+
+All keys of one customer share the hash tag {p:c:<id>} so one Lua script can touch them together in
+Redis Cluster; the version keys share {p:model}; the chunks of one array share their array's tag.
+Model data keys contain the version, so a version is deleted by its key pattern.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CHUNK_BYTES = 8 * 1024 * 1024  # array part size; 1M x 64 float32 = 256 MB = 32 parts
+DEDUP_MAX = 10_000  # event ids remembered per customer for idempotency (oldest by timestamp dropped)
+IMPRESSION_RETENTION_SECONDS = 30 * 86_400  # impression history kept for caps and fatigue
+
+# Fixed per-customer key suffixes; impression keys are listed in the customer's 'aux' set.
+CUSTOMER_FIELDS = (
+    "events",
+    "purchases",
+    "pcounts",
+    "cart",
+    "consent",
+    "features",
+    "ids",
+    "alias",
+    "dedup",
+    "logids",
+    "aux",
+)
+
+
+def glob_escape(text: str) -> str:
+    """Escape Redis glob metacharacters so an id can be used literally in a SCAN pattern."""
+    return "".join("\\" + ch if ch in "*?[]\\" else ch for ch in text)
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Key builder for one prefix."""
+
+    prefix: str = "omnirec"
+
+    # -- model versions ----------------------------------------------------------------------
+    @property
+    def model_tag(self) -> str:
+        return f"{{{self.prefix}:model}}"
+
+    def active(self) -> str:
+        return f"{self.model_tag}:active"
+
+    def version_info(self) -> str:
+        return f"{self.model_tag}:info"
+
+    def version_state(self) -> str:
+        return f"{self.model_tag}:state"
+
+    def version_replaced(self) -> str:
+        return f"{self.model_tag}:replaced"
+
+    def array_meta(self, version: str, name: str) -> str:
+        return f"{{{self.prefix}:m:{version}:a:{name}}}:meta"
+
+    def array_part(self, version: str, name: str, part: int) -> str:
+        return f"{{{self.prefix}:m:{version}:a:{name}}}:{part}"
+
+    def row(self, version: str, kind: str, item_id: str) -> str:
+        return f"{self.prefix}:m:{version}:r:{kind}:{item_id}"
+
+    def version_patterns(self, version: str) -> list[str]:
+        """SCAN patterns matching every data key of a version (rows and array parts)."""
+        base = glob_escape(f"{self.prefix}:m:{version}:")
+        return [base + "*", "{" + base + "*"]
+
+    # -- customers ---------------------------------------------------------------------------
+    def customer_tag(self, customer_id: str) -> str:
+        return f"{{{self.prefix}:c:{customer_id}}}"
+
+    def customer(self, customer_id: str, field: str) -> str:
+        return f"{self.customer_tag(customer_id)}:{field}"
+
+    def customer_keys(self, customer_id: str) -> list[str]:
+        """The fixed keys of one customer, in CUSTOMER_FIELDS order (Lua scripts rely on it)."""
+        return [self.customer(customer_id, f) for f in CUSTOMER_FIELDS]
+
+    def customers_index(self) -> str:
+        return f"{self.prefix}:customers"
+
+    # -- event log, offers, stock --------------------------------------------------------------
+    def event_log(self) -> str:
+        return f"{self.prefix}:log"
+
+    def offer_catalog(self) -> str:
+        return f"{self.prefix}:offers:catalog"
+
+    def offer_budget(self, offer_id: str) -> str:
+        return f"{{{self.prefix}:o:{offer_id}}}:used"
+
+    def offer_feedback(self, offer_id: str) -> str:
+        return f"{self.prefix}:of:{offer_id}"
+
+    def stock(self, store_id: str) -> str:
+        return f"{self.prefix}:stock:{store_id}"
+
+
+def impression_suffix(offer_id: str) -> str:
+    return f"impr:{offer_id}"
+
+
+def fatigue_suffix(channel: str) -> str:
+    return f"fatigue:{channel}"

@@ -1,0 +1,112 @@
+"""Model versions of the embedded backend: records, the active pointer, arrays and rows in process memory."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+
+import msgspec
+import numpy as np
+
+from omnirec.store.records import VersionInfo
+
+STAGING = "staging"
+READY = "ready"
+
+
+class MemoryModels:
+    """Version lifecycle with the same rules as the Redis backend; every method holds one lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._versions: dict[str, VersionInfo] = {}
+        self._replaced: dict[str, float] = {}
+        self._active: str | None = None
+        self._arrays: dict[str, dict[str, np.ndarray]] = {}
+        self._rows: dict[str, dict[str, dict[str, bytes]]] = {}
+
+    def _require_state(self, version: str, state: str) -> None:
+        info = self._versions.get(version)
+        if info is None or info.state != state:
+            found = info.state if info else "absent"
+            raise ValueError(f"version {version!r} is {found}, expected {state}")
+
+    def _info(self, version: str) -> VersionInfo:
+        info = self._versions[version]
+        return msgspec.structs.replace(info, replaced_at=self._replaced.get(version, 0.0))
+
+    async def list_versions(self) -> list[VersionInfo]:
+        with self._lock:
+            infos = [self._info(v) for v in self._versions]
+        return sorted(infos, key=lambda i: (i.published_at, i.version))
+
+    async def active_version(self) -> str | None:
+        return self._active
+
+    async def stage_version(self, info: VersionInfo) -> None:
+        with self._lock:
+            if info.version == self._active:
+                raise ValueError(f"version {info.version!r} is active; stage a new version instead")
+            self._drop_data(info.version)
+            self._versions[info.version] = msgspec.structs.replace(info, state=STAGING)
+
+    async def write_model_arrays(self, version: str, arrays: Mapping[str, np.ndarray]) -> int:
+        with self._lock:
+            self._require_state(version, STAGING)
+            stored = self._arrays.setdefault(version, {})
+            for name, array in arrays.items():
+                stored[name] = np.array(array, copy=True)
+                stored[name].setflags(write=False)
+            return sum(int(a.nbytes) for a in arrays.values())
+
+    async def write_model_rows(self, version: str, kind: str, rows: Mapping[str, bytes]) -> int:
+        with self._lock:
+            self._require_state(version, STAGING)
+            self._rows.setdefault(version, {}).setdefault(kind, {}).update(rows)
+            return sum(len(v) for v in rows.values())
+
+    async def seal_version(self, version: str, info: VersionInfo) -> None:
+        with self._lock:
+            self._require_state(version, STAGING)
+            self._versions[version] = msgspec.structs.replace(info, version=version, state=READY)
+
+    async def activate(self, version: str) -> None:
+        with self._lock:
+            self._require_state(version, READY)
+            previous, self._active = self._active, version
+            if previous is not None and previous != version:
+                self._replaced[previous] = time.time()
+            self._replaced.pop(version, None)
+
+    async def delete_version(self, version: str) -> None:
+        with self._lock:
+            if version == self._active:
+                raise ValueError(f"version {version!r} is active; activate another version before deleting it")
+            self._drop_data(version)
+            self._versions.pop(version, None)
+            self._replaced.pop(version, None)
+
+    def _drop_data(self, version: str) -> None:
+        self._arrays.pop(version, None)
+        self._rows.pop(version, None)
+
+    async def read_model_arrays(self, version: str, names: Sequence[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            stored = self._arrays.get(version, {})
+            missing = [n for n in names if n not in stored]
+            if missing:
+                raise ValueError(f"version {version!r} has no arrays {missing}")
+            return {n: stored[n] for n in names}
+
+    async def read_model_rows(self, version: str, kind: str, ids: Sequence[str]) -> list[bytes | None]:
+        with self._lock:
+            rows = self._rows.get(version, {}).get(kind, {})
+            return [rows.get(i) for i in ids]
+
+    def _model_debug_keys(self) -> list[str]:
+        keys = [f"model:version:{v}" for v in self._versions]
+        keys += [f"m:{v}:a:{n}" for v, arrays in self._arrays.items() for n in arrays]
+        for v, kinds in self._rows.items():
+            keys += [f"m:{v}:r:{k}:{i}" for k, rows in kinds.items() for i in rows]
+        return keys
