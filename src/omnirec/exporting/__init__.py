@@ -1,0 +1,1 @@
+"""Batch exports: recommendations for the email system (and, later, offers and events)."""

@@ -1,0 +1,88 @@
+"""`omnirec export recommendations`: one JSON line per customer, scored by the service's own ranker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+from omnirec.bundle.format import ModelBundle
+from omnirec.scoring import Catalog, RankRequest, context_from_bundle, rank_for_user
+from omnirec.scoring.ranker import neighbours_from_arrays
+
+
+class ExportedItem(msgspec.Struct, kw_only=True):
+    item_id: str
+    score: float
+    source: str
+
+
+class ExportedRecommendations(msgspec.Struct, kw_only=True):
+    user_id: str
+    items: list[ExportedItem]
+    source: str  # the fallback-chain stage: personalized, segment, session or popular
+    model_version: str
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    path: Path
+    users: int
+    known_users: int
+    model_version: str
+
+
+def read_user_ids(path: Path) -> list[str]:
+    """One user id per line; blank lines and surrounding spaces ignored."""
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+class BundleRecommender:
+    """Recommends from a bundle alone, through the same ranker the service uses."""
+
+    def __init__(self, bundle: ModelBundle) -> None:
+        self.bundle = bundle
+        self.catalog = Catalog.from_bundle(bundle)
+        self.user_index = {u: i for i, u in enumerate(bundle["user_ids"].tolist())}
+
+    def recommend(self, user_id: str, request: RankRequest) -> ExportedRecommendations:
+        """The list the service answers for this customer (unknown customers get the cold-start chain)."""
+        ctx = context_from_bundle(self.catalog, self.bundle, self.user_index.get(user_id))
+        neighbours = neighbours_from_arrays(self.bundle["cooc_indices"], self.bundle["cooc_scores"], ctx.items)
+        ranking = rank_for_user(self.catalog, ctx, request, neighbours)
+        items = [ExportedItem(item_id=i.item_id, score=i.score, source=i.source) for i in ranking.items]
+        return ExportedRecommendations(
+            user_id=user_id, items=items, source=ranking.strategy, model_version=self.bundle.version
+        )
+
+
+def export_recommendations(
+    bundle: ModelBundle,
+    user_ids: Iterable[str],
+    out: Path,
+    *,
+    k: int = 10,
+    channel: str | None = "email",
+    exclude: str = "purchased",
+    progress: Callable[[int], None] | None = None,
+) -> ExportSummary:
+    """Write one JSON object per user to `out` (written to a temp file, then renamed)."""
+    recommender = BundleRecommender(bundle)
+    now = int(time.time())
+    request = RankRequest(now=now, k=k, channel=channel, exclude=exclude)
+    encoder = msgspec.json.Encoder()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    users = known_users = 0
+    with tmp.open("wb") as fh:
+        for user_id in user_ids:
+            fh.write(encoder.encode(recommender.recommend(user_id, request)) + b"\n")
+            users += 1
+            known_users += user_id in recommender.user_index
+            if progress is not None:
+                progress(1)
+    tmp.replace(out)
+    return ExportSummary(path=out, users=users, known_users=known_users, model_version=bundle.version)
