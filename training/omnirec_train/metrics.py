@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 
 METRIC_NAMES = ("precision", "recall", "ndcg", "map", "hit_rate")
 
 
-def precision_at_k(recommended: Sequence[Hashable], relevant: set[Hashable], k: int) -> float:
+def precision_at_k(recommended: Sequence[Hashable], relevant: AbstractSet[Hashable], k: int) -> float:
     """Share of the first k recommendations that are relevant (divides by k)."""
     return sum(1 for r in recommended[:k] if r in relevant) / k
 
 
-def recall_at_k(recommended: Sequence[Hashable], relevant: set[Hashable], k: int) -> float:
+def recall_at_k(recommended: Sequence[Hashable], relevant: AbstractSet[Hashable], k: int) -> float:
     """Share of the relevant items found in the first k (0 when nothing is relevant)."""
     if not relevant:
         return 0.0
     return sum(1 for r in recommended[:k] if r in relevant) / len(relevant)
 
 
-def ndcg_at_k(recommended: Sequence[Hashable], relevant: set[Hashable], k: int) -> float:
+def ndcg_at_k(recommended: Sequence[Hashable], relevant: AbstractSet[Hashable], k: int) -> float:
     """Binary-gain NDCG: DCG of the list over the DCG of an ideal list of min(k, |relevant|) hits."""
     if not relevant:
         return 0.0
@@ -30,7 +31,7 @@ def ndcg_at_k(recommended: Sequence[Hashable], relevant: set[Hashable], k: int) 
     return float(dcg / ideal)
 
 
-def average_precision_at_k(recommended: Sequence[Hashable], relevant: set[Hashable], k: int) -> float:
+def average_precision_at_k(recommended: Sequence[Hashable], relevant: AbstractSet[Hashable], k: int) -> float:
     """AP@k: mean of precision at each hit rank, divided by min(k, |relevant|)."""
     if not relevant:
         return 0.0
@@ -42,7 +43,7 @@ def average_precision_at_k(recommended: Sequence[Hashable], relevant: set[Hashab
     return total / min(k, len(relevant))
 
 
-def hit_rate_at_k(recommended: Sequence[Hashable], relevant: set[Hashable], k: int) -> float:
+def hit_rate_at_k(recommended: Sequence[Hashable], relevant: AbstractSet[Hashable], k: int) -> float:
     """1 when any of the first k recommendations is relevant."""
     return 1.0 if any(r in relevant for r in recommended[:k]) else 0.0
 
@@ -51,14 +52,14 @@ def catalogue_coverage(recommendations: Iterable[Sequence[Hashable]], n_items: i
     """Share of the catalogue that appears in at least one top-k list."""
     if n_items <= 0:
         return 0.0
-    seen: set[Hashable] = set()
+    seen: AbstractSet[Hashable] = set()
     for recs in recommendations:
         seen.update(recs[:k])
     return len(seen) / n_items
 
 
 def mean_metrics(
-    recommendations: Sequence[Sequence[Hashable]], relevant: Sequence[set[Hashable]], k: int, n_items: int
+    recommendations: Sequence[Sequence[Hashable]], relevant: Sequence[AbstractSet[Hashable]], k: int, n_items: int
 ) -> dict[str, float]:
     """Every metric averaged over users, plus catalogue coverage and the user count."""
     funcs = {
