@@ -52,7 +52,7 @@ def catalogue_coverage(recommendations: Iterable[Sequence[Hashable]], n_items: i
     """Share of the catalogue that appears in at least one top-k list."""
     if n_items <= 0:
         return 0.0
-    seen: AbstractSet[Hashable] = set()
+    seen: set[Hashable] = set()
     for recs in recommendations:
         seen.update(recs[:k])
     return len(seen) / n_items
