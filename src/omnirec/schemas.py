@@ -1,0 +1,141 @@
+"""Every request and response body of the HTTP API, on one msgspec base (OpenAPI is generated from these)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+ExcludeMode = Literal["purchased", "seen", "none"]
+Source = Literal[
+    "personalized",
+    "session",
+    "segment",
+    "similar",
+    "bought_together",
+    "buy_again",
+    "recently_viewed",
+    "popular",
+]
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+
+
+class Schema(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=False):
+    """Base of every wire type: keyword-only, unknown fields refused (a typo is a 400, not silence)."""
+
+
+# -- recommendations ---------------------------------------------------------------------------
+class RecommendedItem(Schema):
+    item_id: str
+    score: float
+    source: str  # one of Source
+    reason: str | None = None
+
+
+class RecommendationList(Schema):
+    """Every list answer: which model version produced it, how (strategy) and from where (item sources)."""
+
+    model_version: str
+    request_id: str
+    strategy: str  # personalized | segment | session | popular | non_personalized | similar | bought_together
+    items: list[RecommendedItem]
+    degraded: bool = False  # True when a store outage forced an in-process fallback
+
+
+class BasketRequest(Schema):
+    """Items in a cart; the answer complements them (bought together), never substitutes."""
+
+    items: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=200)]
+    user_id: Id | None = None
+    k: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 10
+    channel: Id | None = None
+    store_id: Id | None = None
+    explain: bool = False
+
+
+# -- events ------------------------------------------------------------------------------------
+class EventIn(Schema):
+    """One event as in the events file; timestamp is ISO 8601 or Unix seconds (default: now)."""
+
+    user_id: Id
+    item_id: Annotated[str, msgspec.Meta(max_length=256)] = ""  # may be empty for offer events
+    event_type: Id
+    timestamp: str | int | float | None = None
+    channel: Id = "web"
+    quantity: float = 1.0
+    price: float | None = None
+    session_id: Annotated[str, msgspec.Meta(max_length=256)] = ""
+    store_id: Annotated[str, msgspec.Meta(max_length=256)] = ""
+    event_id: Annotated[str, msgspec.Meta(min_length=1, max_length=256)] | None = None
+    offer_id: Annotated[str, msgspec.Meta(max_length=256)] = ""
+
+
+class EventBatch(Schema):
+    events: list[EventIn]
+
+
+class EventError(Schema):
+    index: int
+    event_id: str | None
+    reason: str
+
+
+class EventsAccepted(Schema):
+    accepted: int
+    rejected: int
+    duplicates: int
+    errors: list[EventError]
+
+
+# -- customers ---------------------------------------------------------------------------------
+class IdentityLink(Schema):
+    anonymous_id: Id
+    customer_id: Id
+
+
+class IdentityLinked(Schema):
+    customer_id: str
+    identities: list[str]
+
+
+class ConsentState(Schema):
+    customer_id: str
+    consent: dict[str, bool]
+
+
+class Erased(Schema):
+    customer_id: str
+    keys_removed: int
+
+
+# -- models and health -------------------------------------------------------------------------
+class ActiveModel(Schema):
+    version: str
+    created_at: str
+    n_items: int
+    n_users: int
+    published_at: float
+    loaded_versions: list[str]
+    search: str  # exact | hnsw
+
+
+class Liveness(Schema):
+    status: str = "ok"
+
+
+class Readiness(Schema):
+    status: str  # ready | not_ready
+    store: str  # ok | unavailable
+    model_version: str | None = None
+    detail: str | None = None
+
+
+class Problem(Schema):
+    """RFC 7807 problem details (application/problem+json)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, str]] | None = None
