@@ -1,0 +1,70 @@
+"""`omnirec export events`: the accepted events, appended to OUT/events.csv for the next training run."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from omnirec.errors import StoreUnavailable
+from omnirec.exporting.events import EventExportSummary, ExportStateError
+from omnirec.exporting.events import export_events as run_export
+from omnirec.store.factory import open_store
+
+console = Console(stderr=True)
+
+
+def export_events(
+    store: str = typer.Option(..., "--store", help="Feature store URL: redis://host:6379/0, redis+cluster://..."),
+    out: Path = typer.Option(..., "--out", help="Data folder; events.csv there grows run after run."),
+    key_prefix: str = typer.Option("omnirec", "--key-prefix", help="Key prefix the service writes under."),
+    page_size: int = typer.Option(5000, "--page-size", min=1, help="Events read from the store per page."),
+    max_events: int = typer.Option(0, "--max-events", min=0, help="Stop after this many (0 = all there are)."),
+    timeout_ms: int = typer.Option(5000, "--timeout-ms", min=1, help="Bound on each store call."),
+) -> None:
+    """Append the events accepted since the last export to OUT/events.csv, each event exactly once.
+
+    The position is kept in OUT/.export-position and saved only after the rows are on disk; an
+    interrupted run is completed by the next one without duplicates. OUT is a valid data folder for
+    `omnirec train --data OUT`. Offer feedback events are skipped (not item interactions).
+
+    Example: omnirec export events --store redis://127.0.0.1:6379/0 --out data/live
+    """
+    try:
+        summary = asyncio.run(_run(store, out, key_prefix, page_size, max_events or None, timeout_ms))
+    except (StoreUnavailable, ExportStateError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--store") from exc
+    note = f", skipped {summary.skipped:,} offer events" if summary.skipped else ""
+    if summary.dropped_bytes:
+        note += f", re-exported the uncommitted tail of an interrupted run ({summary.dropped_bytes:,} bytes)"
+    console.print(f"exported {summary.written:,} new events{note}; {summary.total:,} in {summary.path}")
+    typer.echo(str(summary.path))
+
+
+async def _run(
+    url: str, out: Path, prefix: str, page_size: int, max_events: int | None, timeout_ms: int
+) -> EventExportSummary:
+    feature_store = open_store(url, prefix=prefix, timeout_ms=timeout_ms)
+    try:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]export events[/bold] {task.completed:,} read"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task("export events", total=None)
+            return await run_export(
+                feature_store,
+                out,
+                page_size=page_size,
+                max_events=max_events,
+                progress=lambda n: bar.advance(task, n),
+            )
+    finally:
+        await feature_store.close()

@@ -1,0 +1,207 @@
+"""Export the durable event log to events.csv (the input data contract), each event exactly once.
+
+Layout of the output folder:
+
+- ``events.csv``: the exported events, appended run after run (one header, at the top).
+- ``.export-position``: JSON, the committed state: the log position of the last exported event and the
+  byte length of events.csv that holds exactly the events up to it.
+- ``.export-lock``: held with flock while an export runs, so two runs never interleave.
+
+Exactly once. The position file is the commit point. Each page read from the log is appended to
+events.csv and fsynced; only then is the position file replaced atomically (temp file, fsync, rename,
+fsync of the folder) with the page's last log position and the new byte length. A run starts by cutting
+events.csv back to the committed length, which drops whatever an earlier run appended but did not commit
+(a crash or kill between the append and the commit), and reads the log after the committed position, so
+those events are written again, once. Events that arrive while or after a run are after its position
+and go to the next run. A file shorter than the committed length was edited by someone else: the export
+refuses rather than guess. Consumers should read events.csv while no export runs (or only up to the
+committed length).
+
+Offer feedback events (offer_shown, ...) are not item interactions and the training data contract does
+not accept them; they are skipped and counted, and the position still moves past them.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import io
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import msgspec
+
+from omnirec.columns import OFFER_EVENTS, Columns
+from omnirec.errors import OmnirecError
+from omnirec.store.protocol import FeatureStore
+from omnirec.store.records import CustomerEvent
+
+EVENTS_FILE = "events.csv"
+POSITION_FILE = ".export-position"
+LOCK_FILE = ".export-lock"
+HEADER = (*Columns.REQUIRED_EVENT, *Columns.OPTIONAL_EVENT)
+
+
+class ExportStateError(OmnirecError):
+    """The output folder's export state does not match its events file, or another export holds it."""
+
+
+class ExportPosition(msgspec.Struct, frozen=True, kw_only=True):
+    """The committed state of an output folder (the content of .export-position)."""
+
+    position: str | None = None  # log position of the last exported (or skipped) event; None = nothing yet
+    bytes: int = 0  # length of events.csv holding exactly the events up to `position`
+    events: int = 0  # rows written over all runs
+    updated_at: str = ""
+
+
+@dataclass(frozen=True)
+class EventExportSummary:
+    """What one run did."""
+
+    path: Path
+    written: int  # rows appended by this run
+    skipped: int  # offer events passed over by this run
+    total: int  # rows in events.csv after this run
+    position: str | None  # the committed position after this run
+    dropped_bytes: int  # uncommitted bytes of an interrupted earlier run that were cut off
+
+
+async def export_events(
+    store: FeatureStore,
+    out: Path,
+    *,
+    page_size: int = 5000,
+    max_events: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> EventExportSummary:
+    """Append the events logged after the folder's committed position to out/events.csv, page by page.
+
+    `max_events` bounds one run (the rest goes to the next run); `progress` gets the log entries per page.
+    """
+    if page_size < 1:
+        raise ValueError("page_size must be at least 1")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / EVENTS_FILE
+    with _exclusive(out):
+        state = read_position(out)
+        dropped = _cut_to_committed(path, state.bytes)
+        written = skipped = 0
+        while max_events is None or written + skipped < max_events:
+            count = page_size if max_events is None else min(page_size, max_events - written - skipped)
+            entries = await store.read_event_log(state.position, count)
+            if not entries:
+                break
+            rows = [entry.event for entry in entries if entry.event.event_type not in OFFER_EVENTS]
+            size = _append_rows(path, rows, header=state.bytes == 0) if rows else state.bytes
+            state = ExportPosition(
+                position=entries[-1].position,
+                bytes=size,
+                events=state.events + len(rows),
+                updated_at=datetime.now(UTC).isoformat(),
+            )
+            _commit(out, state)
+            written += len(rows)
+            skipped += len(entries) - len(rows)
+            if progress is not None:
+                progress(len(entries))
+            if len(entries) < count:
+                break
+    return EventExportSummary(
+        path=path, written=written, skipped=skipped, total=state.events, position=state.position, dropped_bytes=dropped
+    )
+
+
+def read_position(out: Path) -> ExportPosition:
+    """The committed state of an output folder (empty state when nothing was exported yet)."""
+    try:
+        raw = (out / POSITION_FILE).read_bytes()
+    except FileNotFoundError:
+        return ExportPosition()
+    try:
+        return msgspec.json.decode(raw, type=ExportPosition)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise ExportStateError(f"{out / POSITION_FILE} is not a valid export position: {exc}") from exc
+
+
+def event_row(event: CustomerEvent) -> tuple[str, ...]:
+    """An event as a row of HEADER: Unix-second timestamps, an empty price when unknown."""
+    price = "" if event.price is None else repr(event.price)
+    return (
+        event.user_id,
+        event.item_id,
+        event.event_type,
+        str(event.timestamp),
+        event.channel,
+        repr(event.quantity),
+        price,
+        event.session_id,
+        event.store_id,
+        event.event_id,
+    )
+
+
+def _append_rows(path: Path, events: Sequence[CustomerEvent], header: bool) -> int:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if header:
+        writer.writerow(HEADER)
+    writer.writerows(event_row(event) for event in events)
+    with path.open("ab") as handle:
+        handle.write(buffer.getvalue().encode("utf-8"))
+        handle.flush()
+        os.fsync(handle.fileno())
+        return handle.tell()
+
+
+def _cut_to_committed(path: Path, committed: int) -> int:
+    """Drop an uncommitted tail; returns the bytes dropped."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        size = 0
+    if size < committed:
+        raise ExportStateError(
+            f"{path} holds {size} bytes but {committed} were committed: it was truncated or replaced. "
+            f"Move it away together with {POSITION_FILE} to export everything again into an empty folder."
+        )
+    if size > committed:
+        with path.open("r+b") as handle:
+            handle.truncate(committed)
+            os.fsync(handle.fileno())
+    return size - committed
+
+
+def _commit(out: Path, state: ExportPosition) -> None:
+    tmp = out / f"{POSITION_FILE}.tmp"
+    with tmp.open("wb") as handle:
+        handle.write(msgspec.json.encode(state))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, out / POSITION_FILE)
+    _fsync_dir(out)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    with (out / LOCK_FILE).open("a") as lock:
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise ExportStateError(f"another export is writing to {out}; wait for it to finish") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
