@@ -1,0 +1,178 @@
+"""Next-best-offer: eligible offers ranked by expected value, served only when caps, fatigue and budget allow.
+
+`decide_many` is the one decision path (the API decides for one customer, the export for pages of them):
+eligibility -> model affinity (batched store reads) -> Thompson ranking -> atomic `take_impression`
+walking down the ranking until `n` offers are served. Mandatory service messages come first, skip
+ranking and consent, count against nothing and do not use up `n`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+
+from omnirec.offers.affinity import Affinity, affinity_model, neutral
+from omnirec.offers.catalog import Offer, OfferCatalog, Window
+from omnirec.offers.eligibility import Eligibility, eligible_offers
+from omnirec.offers.feedback_cache import FeedbackCache
+from omnirec.offers.items import ItemLookup
+from omnirec.offers.ranking import OfferDecision, mandatory_decisions, rank_offers
+from omnirec.scoring import Catalog
+from omnirec.scoring.context import HistoryTuple
+from omnirec.store import codec
+from omnirec.store.protocol import FeatureStore
+from omnirec.store.records import CustomerState, ImpressionRequest
+
+log = logging.getLogger("omnirec.offers")
+
+
+async def next_best_offers(
+    store: FeatureStore,
+    offers: OfferCatalog,
+    model: Catalog | None,
+    customer_id: str,
+    channel: str,
+    n: int,
+    now: int,
+    rng: np.random.Generator,
+) -> list[OfferDecision]:
+    """Up to `n` ranked offers (plus any mandatory messages) for one customer, impressions taken."""
+    state = await store.get_customer(customer_id)
+    [decisions] = await decide_many(store, offers, model, [state], channel, n, now, rng, FeedbackCache(store))
+    return decisions
+
+
+async def decide_many(
+    store: FeatureStore,
+    offers: OfferCatalog,
+    model: Catalog | None,
+    states: Sequence[CustomerState],
+    channel: str,
+    n: int,
+    now: int,
+    rng: np.random.Generator,
+    feedback: FeedbackCache,
+    lookup: ItemLookup | None = None,
+) -> list[list[OfferDecision]]:
+    """Decisions for many customers at once (one batched read per kind of data), impressions taken."""
+    lookup = lookup or ItemLookup(model)
+    eligibility = [eligible_offers(offers, state, channel, now, lookup) for state in states]
+    affinities = await _affinities(store, model, states, eligibility, now)
+    segments = {state.features.get(offers.segment_feature, "") for state in states}
+    offer_ids = sorted({c.offer.id for e in eligibility for c in e.ranked})
+    await feedback.load(offer_ids, segments)
+    version = model.version if model is not None else None
+    ranked = []
+    for state, elig, (mandatory_aff, ranked_aff) in zip(states, eligibility, affinities, strict=True):
+        segment = state.features.get(offers.segment_feature, "")
+        choices = rank_offers(
+            offers, elig.ranked, ranked_aff, feedback.get(segment), feedback.get(""), channel, rng, version
+        )
+        ranked.append((mandatory_decisions(elig.mandatory, mandatory_aff, channel, version), choices))
+    pairs = zip(states, ranked, strict=True)
+    served = await asyncio.gather(*(_serve(store, offers, s.customer_id, channel, n, now, m, r) for s, (m, r) in pairs))
+    return list(served)
+
+
+async def _serve(
+    store: FeatureStore,
+    offers: OfferCatalog,
+    customer_id: str,
+    channel: str,
+    n: int,
+    now: int,
+    mandatory: list[OfferDecision],
+    ranked: list[OfferDecision],
+) -> list[OfferDecision]:
+    """Walk down the ranking; an offer whose impression the store refuses is skipped for the next one."""
+    served = list(mandatory)
+    fatigue = offers.policy(channel).fatigue
+    taken = 0
+    for decision in ranked:
+        if taken >= n:
+            break
+        offer = offers.offer(decision.offer_id)
+        assert offer is not None
+        if await store.take_impression(_impression(offer, customer_id, channel, now, fatigue)):
+            served.append(decision)
+            taken += 1
+    for decision in served:
+        log.debug(
+            "offer_served offer_id=%s channel=%s propensity=%.6f sampled=%.6f expected_value=%.6f mandatory=%s "
+            "model_version=%s",
+            decision.offer_id, decision.channel, decision.propensity, decision.sampled, decision.expected_value,
+            decision.mandatory, decision.model_version,
+            extra={"event": "offer_served", "offer_id": decision.offer_id, "channel": decision.channel,
+                   "propensity": decision.propensity, "sampled": decision.sampled,
+                   "expected_value": decision.expected_value, "model_version": decision.model_version},
+        )  # fmt: skip
+    return served
+
+
+def _impression(offer: Offer, customer_id: str, channel: str, now: int, limit: Window | None) -> ImpressionRequest:
+    cap = offer.cap
+    return ImpressionRequest(
+        customer_id=customer_id,
+        offer_id=offer.id,
+        channel=channel,
+        now=now,
+        cap_count=cap.count if cap else 0,
+        cap_seconds=cap.seconds if cap else 0,
+        fatigue_count=limit.count if limit else 0,
+        fatigue_seconds=limit.seconds if limit else 0,
+        budget=offer.budget,
+    )
+
+
+async def _affinities(
+    store: FeatureStore,
+    model: Catalog | None,
+    states: Sequence[CustomerState],
+    eligibility: Sequence[Eligibility],
+    now: int,
+) -> list[tuple[list[Affinity], list[Affinity]]]:
+    """Per customer: affinities of its mandatory and of its ranked candidates (neutral without a model)."""
+    if model is None:
+        return [([neutral(c.target_ids) for c in e.mandatory], [neutral(c.target_ids) for c in e.ranked])
+                for e in eligibility]  # fmt: skip
+    scorer = affinity_model(model)
+    wanted = [i for i, e in enumerate(eligibility) if e.mandatory or e.ranked]
+    vectors, histories = await _user_rows(store, model.version, [states[i] for i in wanted])
+    out: list[tuple[list[Affinity], list[Affinity]]] = [([], []) for _ in states]
+    for i, vector, history in zip(wanted, vectors, histories, strict=True):
+        query = scorer.query(scorer.context(states[i], vector, history), now)
+        elig = eligibility[i]
+        both = scorer.affinities(query, [c.targets for c in (*elig.mandatory, *elig.ranked)])
+        out[i] = (both[: len(elig.mandatory)], both[len(elig.mandatory) :])
+    return out
+
+
+async def _user_rows(
+    store: FeatureStore, version: str, states: Sequence[CustomerState]
+) -> tuple[list[np.ndarray | None], list[list[HistoryTuple]]]:
+    """Trained vectors and training histories of many customers in two batched reads."""
+    if not states:
+        return [], []
+    ids = [[s.customer_id, *s.identities] for s in states]
+    flat = [i for group in ids for i in group]
+    vector_rows, history_rows = await asyncio.gather(
+        store.read_model_rows(version, "user", flat), store.read_model_rows(version, "history", flat)
+    )
+    vectors: list[np.ndarray | None] = []
+    histories: list[list[HistoryTuple]] = []
+    pos = 0
+    for group in ids:
+        rows = vector_rows[pos : pos + len(group)]
+        vectors.append(next((codec.decode_vector(r) for r in rows if r is not None), None))
+        history: list[HistoryTuple] = [
+            (e.item_id, e.event_type, e.timestamp, e.channel)
+            for payload in history_rows[pos : pos + len(group)]
+            if payload is not None
+            for e in codec.decode_history(payload)
+        ]
+        histories.append(history)
+        pos += len(group)
+    return vectors, histories
