@@ -7,6 +7,7 @@ No mocks: a missing redis-server binary fails the run with the command that inst
 
 from __future__ import annotations
 
+import random
 import shutil
 import socket
 import subprocess
@@ -26,6 +27,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_cluster_port() -> int:
+    """A free port p <= 55535 whose cluster bus port p + 10000 is free too."""
+    for _ in range(200):
+        port = random.randint(20_000, 55_000)
+        try:
+            for candidate in (port, port + 10_000):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", candidate))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no free port pair for a cluster node")
+
+
 def _binary(name: str) -> str:
     path = shutil.which(name)
     if path is None:
@@ -37,7 +52,7 @@ class RedisServer:
     """One redis-server process on 127.0.0.1:port, restartable on the same port."""
 
     def __init__(self, workdir: Path, port: int | None = None, cluster: bool = False) -> None:
-        self.port = port or free_port()
+        self.port = port or (free_cluster_port() if cluster else free_port())
         self.workdir = workdir
         self.cluster = cluster
         self._proc: subprocess.Popen[bytes] | None = None
@@ -99,8 +114,8 @@ class RedisCluster:
             pytest.fail(f"redis-cli --cluster create failed: {done.stdout.decode()} {done.stderr.decode()}")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            infos = [n.client().execute_command("CLUSTER INFO") for n in self.nodes]
-            if all(b"cluster_state:ok" in _as_bytes(info) for info in infos):
+            infos = [n.client().cluster("INFO") for n in self.nodes]
+            if all(info.get("cluster_state") == "ok" for info in infos):
                 return
             time.sleep(0.05)
         pytest.fail("redis cluster did not reach cluster_state:ok within 20 s")
@@ -115,10 +130,6 @@ class RedisCluster:
 
     def all_keys(self) -> list[str]:
         return [k.decode() for n in self.nodes for k in n.client().scan_iter(count=1000)]
-
-
-def _as_bytes(info: object) -> bytes:
-    return info if isinstance(info, bytes) else str(info).encode()
 
 
 @pytest.fixture(scope="session")

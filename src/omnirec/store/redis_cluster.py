@@ -1,0 +1,46 @@
+"""The Redis Cluster backend (redis+cluster://host:port): the Redis backend with per-slot multi-key reads.
+
+Scripts only ever touch one hash slot (see keys.py); rows of a version spread over every slot and are
+read with MGET per slot (mget_nonatomic), which is safe because a version's data never changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+from redis.asyncio.cluster import RedisCluster
+
+from omnirec.store.redis_store import RedisStore, client_options
+
+
+class RedisClusterStore(RedisStore):
+    """FeatureStore on a Redis Cluster; any reachable node bootstraps the slot map."""
+
+    @classmethod
+    def from_url(cls, url: str, *, prefix: str, timeout_ms: int) -> RedisClusterStore:
+        parts = urlsplit(url)
+        plain = urlunsplit(("redis", parts.netloc, "", "", ""))
+        options = client_options(plain, timeout_ms)
+        client = RedisCluster.from_url(plain, **options)
+        return cls(client, prefix)
+
+    def __init__(self, client: RedisCluster, prefix: str) -> None:
+        super().__init__(client, prefix)
+        self._init_lock = asyncio.Lock()
+        self._initialized = False
+
+    async def _ensure_ready(self) -> None:
+        # redis-py's async cluster client races when many coroutines trigger its lazy start together
+        if self._initialized:
+            return
+        async with self._init_lock:
+            if not self._initialized:
+                await self._client.initialize()
+                self._initialized = True
+
+    async def _mget(self, keys: Sequence[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        return list(await self._client.mget_nonatomic(keys))

@@ -1,0 +1,121 @@
+"""Customer profiles in Redis: identity resolution and links, consent, features, erasure, paging."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from omnirec.errors import InvalidRequest
+from omnirec.store import codec
+from omnirec.store import customer_rules as rules
+from omnirec.store.keys import DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
+from omnirec.store.records import CustomerState
+from omnirec.store.redis_base import as_str, translate_errors
+from omnirec.store.redis_models import RedisModels
+
+
+class RedisCustomers(RedisModels):
+    """Every key of a customer shares the hash tag {p:c:<id>}; scripts touch one customer slot at a time."""
+
+    async def _resolve(self, any_id: str) -> str:
+        for _ in range(rules.MAX_ALIAS_HOPS):
+            target = await self._client.get(self._keys.customer(any_id, "alias"))
+            if target is None:
+                break
+            any_id = as_str(target)
+        return any_id
+
+    @translate_errors
+    async def resolve_customer(self, any_id: str) -> str:
+        return await self._resolve(any_id)
+
+    @translate_errors
+    async def get_customer(self, any_id: str) -> CustomerState:
+        cid = await self._resolve(any_id)
+        k = self._keys
+        pipe = self._client.pipeline(transaction=False)  # one slot: one node, one round trip
+        pipe.zrevrange(k.customer(cid, "events"), 0, -1)
+        for field in ("purchases", "pcounts", "cart", "consent", "features"):
+            pipe.hgetall(k.customer(cid, field))
+        pipe.smembers(k.customer(cid, "ids"))
+        events, purchases, pcounts, cart, consent, features, ids = await pipe.execute()
+        return CustomerState(
+            customer_id=cid,
+            recent_events=[codec.decode_event(e) for e in events],
+            purchases={as_str(i): int(t) for i, t in purchases.items()},
+            purchase_counts={as_str(i): int(n) for i, n in pcounts.items()},
+            cart={as_str(i): int(t) for i, t in cart.items()},
+            consent={as_str(p): v == b"1" for p, v in consent.items()},
+            features={as_str(f): as_str(v) for f, v in features.items()},
+            identities=sorted(as_str(i) for i in ids),
+        )
+
+    @translate_errors
+    async def link_identity(self, anonymous_id: str, customer_id: str) -> None:
+        """Atomically alias the anonymous id and take its data (its slot), then merge it (customer's slot).
+
+        Writes racing with the link are redirected by the alias check in the scripts, so none is lost.
+        """
+        canonical = await self._resolve(customer_id)
+        if anonymous_id in (customer_id, canonical) or await self._resolve(anonymous_id) == canonical:
+            return
+        k = self._keys
+        anon_keys = k.customer_keys(anonymous_id)
+        moved = await self._move_out(keys=anon_keys, args=[canonical, k.customer_tag(anonymous_id) + ":"])
+        if int(moved[0]) == 0:
+            if as_str(moved[1]) == canonical:
+                return
+            raise InvalidRequest(f"anonymous id {anonymous_id!r} is already linked to customer {as_str(moved[1])!r}")
+        args = [moved[1], anonymous_id, k.customer_tag(canonical) + ":", DEDUP_MAX, IMPRESSION_RETENTION_SECONDS]
+        await self._merge_in(keys=k.customer_keys(canonical), args=args)
+        pipe = self._client.pipeline(transaction=False)
+        pipe.zrem(k.customers_index(), anonymous_id)
+        pipe.zadd(k.customers_index(), {canonical: 0})
+        await pipe.execute()
+
+    @translate_errors
+    async def set_consent(self, any_id: str, consent: Mapping[str, bool]) -> dict[str, bool]:
+        cid = await self._resolve(any_id)
+        key = self._keys.customer(cid, "consent")
+        pipe = self._client.pipeline(transaction=True)  # one key: atomic on a cluster too
+        if consent:
+            pipe.hset(key, mapping={p: "1" if v else "0" for p, v in consent.items()})
+        pipe.hgetall(key)
+        current = (await pipe.execute())[-1]
+        await self._client.zadd(self._keys.customers_index(), {cid: 0})
+        return {as_str(p): v == b"1" for p, v in current.items()}
+
+    @translate_errors
+    async def set_features(self, any_id: str, features: Mapping[str, str]) -> None:
+        cid = await self._resolve(any_id)
+        if features:
+            await self._client.hset(self._keys.customer(cid, "features"), mapping=dict(features))
+        await self._client.zadd(self._keys.customers_index(), {cid: 0})
+
+    @translate_errors
+    async def erase_customer(self, any_id: str) -> int:
+        """Delete the customer's keys, each linked id's keys and alias, their log entries and index entries."""
+        cid = await self._resolve(any_id)
+        k = self._keys
+        removed, linked, positions = await self._erase_one(cid)
+        for anon in linked:
+            n, _, more = await self._erase_one(anon)
+            removed += n
+            positions += more
+        pipe = self._client.pipeline(transaction=False)
+        if positions:
+            pipe.xdel(k.event_log(), *positions)
+        pipe.zrem(k.customers_index(), cid, *linked)
+        await pipe.execute()
+        return removed + len(positions)
+
+    async def _erase_one(self, customer_id: str) -> tuple[int, list[str], list[str]]:
+        tag = self._keys.customer_tag(customer_id) + ":"
+        removed, ids, positions = await self._erase(keys=self._keys.customer_keys(customer_id), args=[tag])
+        return int(removed), [as_str(i) for i in ids], [as_str(p) for p in positions]
+
+    @translate_errors
+    async def scan_customers(self, cursor: str | None, count: int) -> tuple[list[str], str | None]:
+        start = "-" if cursor is None else f"({cursor}"
+        page = await self._client.zrangebylex(self._keys.customers_index(), start, "+", start=0, num=count + 1)
+        ids = [as_str(m) for m in page]
+        return ids[:count], (ids[count - 1] if len(ids) > count and count > 0 else None)

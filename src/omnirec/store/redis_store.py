@@ -1,0 +1,170 @@
+"""The Redis backend (redis:// and rediss://): customers, event log, offers and stock; models in RedisModels.
+
+Event durability, in this order: (1) event ids already in the customer's dedup set are skipped,
+(2) the new events are XADDed to the event-log stream, (3) one Lua script applies them to the
+customer's state and sets their dedup markers, atomically. An event is reported stored=True only after
+both steps. A crash between (2) and (3) leaves the event in the log but not the state: the client's
+retry passes (1), is logged again and stored. So the log is at-least-once: it may hold an event_id
+twice (also when two requests race with the same id) and its readers drop repeats by event_id; it
+never misses an event the state holds. Each customer keeps its log positions so erasure can XDEL them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from omnirec.store import codec
+from omnirec.store import customer_rules as rules
+from omnirec.store.keys import DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
+from omnirec.store.records import AppendResult, CustomerEvent, EventLogEntry, ImpressionRequest
+from omnirec.store.redis_base import as_str, translate_errors
+from omnirec.store.redis_customers import RedisCustomers
+
+PASSWORD_ENV = "OMNIREC_REDIS_PASSWORD"
+MAX_CONNECTIONS = 128  # per process (per node on a cluster); beyond it a call waits up to the timeout
+
+
+def client_options(url: str, timeout_ms: int) -> dict[str, Any]:
+    """Socket timeouts, one immediate retry, and the password from the environment when the URL has none."""
+    options: dict[str, Any] = {
+        "socket_timeout": timeout_ms / 1000,
+        "socket_connect_timeout": timeout_ms / 1000,
+        "retry": Retry(NoBackoff(), 1),
+        "max_connections": MAX_CONNECTIONS,
+    }
+    if urlsplit(url).password is None and os.environ.get(PASSWORD_ENV):
+        options["password"] = os.environ[PASSWORD_ENV]
+    return options
+
+
+class RedisStore(RedisCustomers):
+    """FeatureStore on a standalone Redis (or a managed one behind one endpoint)."""
+
+    @classmethod
+    def from_url(cls, url: str, *, prefix: str, timeout_ms: int) -> RedisStore:
+        options = client_options(url, timeout_ms)
+        pool = aioredis.BlockingConnectionPool.from_url(url, timeout=timeout_ms / 1000, **options)
+        return cls(aioredis.Redis(connection_pool=pool), prefix)
+
+    # -- customers: events (identity, consent, erasure in RedisCustomers) --------------------------
+    @translate_errors
+    async def append_events(self, any_id: str, events: Sequence[CustomerEvent], cap: int) -> AppendResult:
+        if not events:
+            return AppendResult(stored=[])
+        customer = await self._resolve(any_id)
+        seen = await self._client.zmscore(self._keys.customer(customer, "dedup"), [e.event_id for e in events])
+        fresh_at = [i for i, score in enumerate(seen) if score is None]
+        fresh = [events[i] for i in fresh_at]
+        pipe = self._client.pipeline(transaction=False)
+        payloads = [codec.encode(e) for e in fresh]
+        for payload in payloads:
+            pipe.xadd(self._keys.event_log(), {"e": payload})
+        positions = [as_str(p) for p in await pipe.execute()] if fresh else []
+        args: list[Any] = [cap, DEDUP_MAX]
+        for event, payload, position in zip(fresh, payloads, positions, strict=True):
+            kind = rules.event_kind(event.event_type)
+            args += [event.event_id, kind, event.item_id, event.timestamp, payload, position]
+        flags: list[int] = []
+        for _ in range(rules.MAX_ALIAS_HOPS + 1):
+            result = await self._append(keys=self._keys.customer_keys(customer), args=args)
+            if result != -1:
+                flags = [int(f) for f in result]
+                break
+            customer = await self._resolve(customer)  # linked meanwhile: apply to the new canonical id
+        await self._client.zadd(self._keys.customers_index(), {customer: 0})
+        stored = [False] * len(events)
+        for i, flag in zip(fresh_at, flags, strict=False):
+            stored[i] = bool(flag)
+        return AppendResult(stored=stored)
+
+    # -- event log -----------------------------------------------------------------------------
+    @translate_errors
+    async def read_event_log(self, after: str | None, count: int) -> list[EventLogEntry]:
+        start = "-" if after is None else f"({after}"
+        entries = await self._client.xrange(self._keys.event_log(), min=start, max="+", count=count)
+        return [EventLogEntry(position=as_str(pos), event=codec.decode_event(fields[b"e"])) for pos, fields in entries]
+
+    # -- offers --------------------------------------------------------------------------------
+    @translate_errors
+    async def put_offer_catalog(self, payload: bytes) -> None:
+        await self._client.set(self._keys.offer_catalog(), payload)
+
+    @translate_errors
+    async def get_offer_catalog(self) -> bytes | None:
+        value = await self._client.get(self._keys.offer_catalog())
+        return None if value is None else bytes(value)
+
+    @translate_errors
+    async def take_impression(self, request: ImpressionRequest) -> bool:
+        """Budget first (its own slot), then caps on the customer's slot; a refused cap refunds the budget."""
+        if request.mandatory:
+            return True
+        budget_key = self._keys.offer_budget(request.offer_id)
+        if request.budget > 0 and not await self._take_budget(keys=[budget_key], args=[request.budget]):
+            return False
+        offer_suffix, channel_suffix = rules.impression_keys(request)
+        member = f"{request.now}:{uuid.uuid4().hex[:12]}"
+        customer = await self._resolve(request.customer_id)
+        allowed = 0
+        try:
+            for _ in range(rules.MAX_ALIAS_HOPS + 1):
+                tag = self._keys.customer_tag(customer)
+                keys = [f"{tag}:{offer_suffix}", f"{tag}:{channel_suffix}", f"{tag}:aux", f"{tag}:alias"]
+                args = [
+                    request.now,
+                    request.cap_count,
+                    request.cap_seconds,
+                    request.fatigue_count,
+                    request.fatigue_seconds,
+                    member,
+                    IMPRESSION_RETENTION_SECONDS,
+                    offer_suffix,
+                    channel_suffix,
+                ]
+                allowed = int(await self._take_caps(keys=keys, args=args))
+                if allowed != -1:
+                    break
+                customer = await self._resolve(customer)
+        finally:
+            if allowed != 1 and request.budget > 0:
+                await self._client.decr(budget_key)
+        return allowed == 1
+
+    @translate_errors
+    async def add_offer_feedback(self, offer_id: str, segment: str, outcome: str, amount: float = 1.0) -> None:
+        pipe = self._client.pipeline(transaction=False)
+        for field in rules.feedback_fields(segment, outcome):
+            pipe.hincrbyfloat(self._keys.offer_feedback(offer_id), field, amount)
+        await pipe.execute()
+
+    @translate_errors
+    async def get_offer_feedback(self, offer_ids: Sequence[str], segment: str) -> dict[str, dict[str, float]]:
+        pipe = self._client.pipeline(transaction=False)
+        for offer_id in offer_ids:
+            pipe.hgetall(self._keys.offer_feedback(offer_id))
+        out = {}
+        for offer_id, counters in zip(offer_ids, await pipe.execute(), strict=True):
+            decoded = {as_str(k): float(v) for k, v in counters.items()}
+            out[offer_id] = rules.feedback_for_segment(decoded, segment)
+        return out
+
+    # -- store availability --------------------------------------------------------------------
+    @translate_errors
+    async def set_unavailable_items(self, store_id: str, item_ids: Sequence[str]) -> None:
+        pipe = self._client.pipeline(transaction=True)  # one key: atomic on a cluster too
+        pipe.delete(self._keys.stock(store_id))
+        if item_ids:
+            pipe.sadd(self._keys.stock(store_id), *item_ids)
+        await pipe.execute()
+
+    @translate_errors
+    async def get_unavailable_items(self, store_id: str) -> set[str]:
+        return {as_str(m) for m in await self._client.smembers(self._keys.stock(store_id))}

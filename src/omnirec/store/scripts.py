@@ -1,0 +1,163 @@
+"""Lua scripts of the Redis backends. Each touches keys of one hash slot only, so they run on a cluster.
+
+Customer scripts get the customer's fixed keys in keys.CUSTOMER_FIELDS order:
+1 events, 2 purchases, 3 pcounts, 4 cart, 5 consent, 6 features, 7 ids, 8 alias, 9 dedup, 10 logids, 11 aux.
+Impression keys (listed in aux) are reached as <tag>:<suffix>, in the same slot as the declared keys.
+A script called on a customer that has meanwhile been linked (alias set) returns -1: the caller resolves again.
+"""
+
+from __future__ import annotations
+
+# KEYS: active, state, replaced. ARGV: version, now. Returns 'ok' or the state that prevents activation.
+ACTIVATE = """
+local st = redis.call('HGET', KEYS[2], ARGV[1])
+if st ~= 'ready' then return st or 'absent' end
+local prev = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1])
+if prev and prev ~= ARGV[1] then redis.call('HSET', KEYS[3], prev, ARGV[2]) end
+redis.call('HDEL', KEYS[3], ARGV[1])
+return 'ok'
+"""
+
+# KEYS: active, info, state, replaced. ARGV: op (stage|seal|drop), version, info payload.
+VERSION_RECORD = """
+local v = ARGV[2]
+if ARGV[1] == 'seal' then
+  local st = redis.call('HGET', KEYS[3], v)
+  if st ~= 'staging' then return st or 'absent' end
+  redis.call('HSET', KEYS[2], v, ARGV[3])
+  redis.call('HSET', KEYS[3], v, 'ready')
+  return 'ok'
+end
+if redis.call('GET', KEYS[1]) == v then return 'active' end
+if ARGV[1] == 'stage' then
+  redis.call('HSET', KEYS[2], v, ARGV[3])
+  redis.call('HSET', KEYS[3], v, 'staging')
+else
+  redis.call('HDEL', KEYS[2], v)
+  redis.call('HDEL', KEYS[3], v)
+  redis.call('HDEL', KEYS[4], v)
+end
+return 'ok'
+"""
+
+# ARGV: cap, dedup max, then per event: event_id, kind (p|c|-), item_id, timestamp, payload, log position.
+# Returns one 1/0 per event (0 = event_id seen before).
+APPEND_EVENTS = """
+if redis.call('EXISTS', KEYS[8]) == 1 then return -1 end
+local out = {}
+for i = 3, #ARGV, 6 do
+  local eid, kind, item, ts = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  if redis.call('ZSCORE', KEYS[9], eid) then
+    out[#out + 1] = 0
+  else
+    redis.call('ZADD', KEYS[9], ts, eid)
+    redis.call('ZADD', KEYS[1], ts, ARGV[i + 4])
+    redis.call('RPUSH', KEYS[10], ARGV[i + 5])
+    if kind == 'p' then
+      if tonumber(ts) > tonumber(redis.call('HGET', KEYS[2], item) or '0') then
+        redis.call('HSET', KEYS[2], item, ts)
+      end
+      redis.call('HINCRBY', KEYS[3], item, 1)
+      redis.call('HDEL', KEYS[4], item)
+    elseif kind == 'c' then
+      redis.call('HSET', KEYS[4], item, ts)
+    end
+    out[#out + 1] = 1
+  end
+end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[1]) + 1))
+redis.call('ZREMRANGEBYRANK', KEYS[9], 0, -(tonumber(ARGV[2]) + 1))
+return out
+"""
+
+# On the anonymous id's slot: set its alias and take its data out atomically (later writes under the
+# anonymous id are redirected to the customer). ARGV: customer id, '<tag>:'.
+# Returns {0, existing alias} when already linked, else {1, msgpack of the data}.
+MOVE_OUT = """
+local alias = redis.call('GET', KEYS[8])
+if alias then return {0, alias} end
+redis.call('SET', KEYS[8], ARGV[1])
+local aux = {}
+for _, suffix in ipairs(redis.call('SMEMBERS', KEYS[11])) do
+  aux[#aux + 1] = {suffix, redis.call('ZRANGE', ARGV[2] .. suffix, 0, -1, 'WITHSCORES')}
+  redis.call('DEL', ARGV[2] .. suffix)
+end
+local data = {
+  redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[2]),
+  redis.call('HGETALL', KEYS[3]), redis.call('HGETALL', KEYS[4]), redis.call('HGETALL', KEYS[5]),
+  redis.call('HGETALL', KEYS[6]), redis.call('SMEMBERS', KEYS[7]),
+  redis.call('ZRANGE', KEYS[9], 0, -1, 'WITHSCORES'), redis.call('LRANGE', KEYS[10], 0, -1), aux}
+for i, key in ipairs(KEYS) do
+  if i ~= 8 then redis.call('DEL', key) end
+end
+return {1, cmsgpack.pack(data)}
+"""
+
+# On the customer's slot: merge what MOVE_OUT took. ARGV: data, anonymous id, '<tag>:', dedup max, retention.
+MERGE_IN = """
+local d = cmsgpack.unpack(ARGV[1])
+local function each(flat, fn) for i = 1, #flat, 2 do fn(flat[i], flat[i + 1]) end end
+local function keep_max(key) return function(item, ts)
+  if tonumber(ts) > tonumber(redis.call('HGET', key, item) or '0') then redis.call('HSET', key, item, ts) end
+end end
+each(d[1], function(m, s) redis.call('ZADD', KEYS[1], s, m) end)
+each(d[2], keep_max(KEYS[2]))
+each(d[3], function(item, n) redis.call('HINCRBY', KEYS[3], item, n) end)
+each(d[4], keep_max(KEYS[4]))
+each(d[5], function(k, v) redis.call('HSETNX', KEYS[5], k, v) end)
+each(d[6], function(k, v) redis.call('HSETNX', KEYS[6], k, v) end)
+for _, id in ipairs(d[7]) do redis.call('SADD', KEYS[7], id) end
+redis.call('SADD', KEYS[7], ARGV[2])
+each(d[8], function(m, s) redis.call('ZADD', KEYS[9], s, m) end)
+redis.call('ZREMRANGEBYRANK', KEYS[9], 0, -(tonumber(ARGV[4]) + 1))
+for _, pos in ipairs(d[9]) do redis.call('RPUSH', KEYS[10], pos) end
+for _, a in ipairs(d[10]) do
+  local key = ARGV[3] .. a[1]
+  redis.call('SADD', KEYS[11], a[1])
+  each(a[2], function(m, s) redis.call('ZADD', key, s, m) end)
+  redis.call('EXPIRE', key, ARGV[5])
+end
+return 1
+"""
+
+# Delete every key of one customer id. ARGV: '<tag>:'. Returns {keys removed, linked ids, log positions}.
+ERASE = """
+local aux = redis.call('SMEMBERS', KEYS[11])
+local removed = 0
+for _, suffix in ipairs(aux) do removed = removed + redis.call('DEL', ARGV[1] .. suffix) end
+local ids = redis.call('SMEMBERS', KEYS[7])
+local positions = redis.call('LRANGE', KEYS[10], 0, -1)
+removed = removed + redis.call('DEL', unpack(KEYS))
+return {removed, ids, positions}
+"""
+
+# KEYS: the offer's 'used' counter. ARGV: budget. Takes one unit unless the budget is spent.
+TAKE_BUDGET = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[1]) then return 0 end
+redis.call('INCR', KEYS[1])
+return 1
+"""
+
+# KEYS: offer impressions, channel impressions, aux, alias (one customer's slot).
+# ARGV: now, cap count, cap seconds, fatigue count, fatigue seconds, member, retention, offer suffix,
+# channel suffix. Sliding windows: an impression at t counts while t > now - seconds.
+TAKE_CAPS = """
+if redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[7]))
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[7]))
+local cap, fatigue = tonumber(ARGV[2]), tonumber(ARGV[4])
+if cap > 0 and redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[3])), '+inf') >= cap then
+  return 0
+end
+if fatigue > 0 and redis.call('ZCOUNT', KEYS[2], '(' .. (now - tonumber(ARGV[5])), '+inf') >= fatigue then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now, ARGV[6])
+redis.call('ZADD', KEYS[2], now, ARGV[6])
+redis.call('EXPIRE', KEYS[1], ARGV[7])
+redis.call('EXPIRE', KEYS[2], ARGV[7])
+redis.call('SADD', KEYS[3], ARGV[8], ARGV[9])
+return 1
+"""
