@@ -58,8 +58,8 @@ class EventIn(Schema):
     """One event as in the events file; timestamp is ISO 8601 or Unix seconds (default: now)."""
 
     user_id: Id
-    item_id: Annotated[str, msgspec.Meta(max_length=256)] = ""  # may be empty for offer events
     event_type: Id
+    item_id: Annotated[str, msgspec.Meta(max_length=256)] = ""  # may be empty for offer events
     timestamp: str | int | float | None = None
     channel: Id = "web"
     quantity: float = 1.0

@@ -1,0 +1,89 @@
+"""Prometheus metrics of one app (own registry, no globals): request rate and latency per route,
+strategies and item sources of list answers (the fallback counts), store errors."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+LATENCY_BUCKETS = (0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class Metrics:
+    """Collectors of one app instance; `middleware` measures every routed request."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "omnirec_http_requests", "HTTP requests answered", ["route", "method", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "omnirec_http_request_duration_seconds",
+            "Time to answer, by route",
+            ["route", "method"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.strategies = Counter(
+            "omnirec_recommendation_strategy",
+            "List answers by strategy",
+            ["endpoint", "strategy"],
+            registry=self.registry,
+        )
+        self.sources = Counter(
+            "omnirec_recommended_items", "Recommended items by source", ["endpoint", "source"], registry=self.registry
+        )
+        self.store_errors = Counter(
+            "omnirec_store_errors", "Feature-store calls that failed", ["operation"], registry=self.registry
+        )
+        self.fallbacks = Counter(
+            "omnirec_fallbacks",
+            "Answers served from a fallback after a store failure",
+            ["source"],
+            registry=self.registry,
+        )
+
+    def store_error(self, operation: str) -> None:
+        self.store_errors.labels(operation).inc()
+
+    def observe_list(self, endpoint: str, strategy: str, sources: Iterable[str]) -> None:
+        self.strategies.labels(endpoint, strategy).inc()
+        counts: dict[str, int] = {}
+        for source in sources:
+            counts[source] = counts.get(source, 0) + 1
+        for source, n in counts.items():
+            self.sources.labels(endpoint, source).inc(n)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+    def middleware(self, app: ASGIApp) -> ASGIApp:
+        """ASGI middleware (runs after routing, so the route template labels the series)."""
+
+        async def measured(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            start = time.perf_counter()
+            status = 500
+
+            async def send_status(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                await send(message)
+
+            try:
+                await app(scope, receive, send_status)
+            finally:
+                route = scope.get("path_template") or "unmatched"
+                method = scope.get("method", "")
+                self.latency.labels(route, method).observe(time.perf_counter() - start)
+                self.requests.labels(route, method, str(status)).inc()
+
+        return measured

@@ -1,0 +1,41 @@
+"""Services: the domain services of one app instance, wired over one store (built in the app's lifespan)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from omnirec.service.customers import CustomerService
+from omnirec.service.events import EventService
+from omnirec.service.model_cache import ModelCache
+from omnirec.service.reads import StoreReads
+from omnirec.service.recommendations import RecommendationService
+from omnirec.settings import Settings
+from omnirec.store.protocol import FeatureStore
+
+
+@dataclass(frozen=True)
+class Services:
+    reads: StoreReads
+    models: ModelCache
+    recommendations: RecommendationService
+    events: EventService
+    customers: CustomerService
+
+
+def build_services(
+    store: FeatureStore,
+    settings: Settings,
+    on_store_error: Callable[[str], None],
+    clock: Callable[[], float] = time.time,
+) -> Services:
+    reads = StoreReads(store, on_error=on_store_error)
+    models = ModelCache(reads, ann_threshold=settings.ann_threshold_items)
+    return Services(
+        reads=reads,
+        models=models,
+        recommendations=RecommendationService(reads, models, settings, clock),
+        events=EventService(reads, settings, clock),
+        customers=CustomerService(reads),
+    )

@@ -1,0 +1,102 @@
+"""Event ingestion: validate each event, assign ids, update customer state at once (idempotent by event_id)."""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import msgspec
+
+from omnirec.columns import DEFAULT_CHANNELS, DEFAULT_EVENT_WEIGHTS, OFFER_EVENTS
+from omnirec.data.values import parse_timestamp
+from omnirec.errors import InvalidRequest
+from omnirec.schemas import EventError, EventIn, EventsAccepted
+from omnirec.service.reads import StoreReads
+from omnirec.settings import Settings
+from omnirec.store.records import CustomerEvent
+
+EVENT_TYPES = frozenset(DEFAULT_EVENT_WEIGHTS) | OFFER_EVENTS
+CHANNELS = frozenset(DEFAULT_CHANNELS)
+
+
+class BatchTooLarge(InvalidRequest):
+    """More events in one request than settings.max_batch_events (maps to 413)."""
+
+
+class EventService:
+    """Turns wire events into store events; unknown customers and items are accepted and kept."""
+
+    def __init__(self, reads: StoreReads, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+        self._reads = reads
+        self._settings = settings
+        self._clock = clock
+
+    async def ingest(self, events: Sequence[Any]) -> EventsAccepted:
+        """Store valid events (raw decoded JSON objects); invalid ones are listed with their index and reason."""
+        if len(events) > self._settings.max_batch_events:
+            raise BatchTooLarge(
+                f"{len(events)} events in one request; at most {self._settings.max_batch_events} are accepted"
+            )
+        if not events:
+            raise InvalidRequest("no events: send one event or {events: [...]} with at least one")
+        errors: list[EventError] = []
+        by_user: dict[str, list[tuple[int, CustomerEvent]]] = {}
+        now = int(self._clock())
+        for index, raw in enumerate(events):
+            try:
+                event = self._convert(msgspec.convert(raw, EventIn), now)
+            except (InvalidRequest, msgspec.ValidationError) as exc:
+                event_id = raw.get("event_id") if isinstance(raw, dict) else None
+                errors.append(EventError(index=index, event_id=str(event_id) if event_id else None, reason=str(exc)))
+                continue
+            by_user.setdefault(event.user_id, []).append((index, event))
+        accepted = duplicates = 0
+        for user_id, indexed in by_user.items():
+            result = await self._reads.append_events(
+                user_id, [e for _, e in indexed], cap=self._settings.recent_events_cap
+            )
+            stored = sum(result.stored)
+            accepted += stored
+            duplicates += len(result.stored) - stored
+        return EventsAccepted(accepted=accepted, rejected=len(errors), duplicates=duplicates, errors=errors)
+
+    def _convert(self, raw: EventIn, now: int) -> CustomerEvent:
+        if raw.event_type not in EVENT_TYPES:
+            raise InvalidRequest(f"unknown event_type {raw.event_type!r}; known: {', '.join(sorted(EVENT_TYPES))}")
+        if raw.channel not in CHANNELS:
+            raise InvalidRequest(f"unknown channel {raw.channel!r}; known: {', '.join(DEFAULT_CHANNELS)}")
+        if not raw.item_id and raw.event_type not in OFFER_EVENTS:
+            raise InvalidRequest("item_id is required (only offer events may omit it)")
+        if raw.event_type in OFFER_EVENTS and not raw.offer_id:
+            raise InvalidRequest(f"{raw.event_type} events need an offer_id")
+        if not (math.isfinite(raw.quantity) and raw.quantity > 0):
+            raise InvalidRequest(f"quantity must be a positive number, got {raw.quantity}")
+        if raw.price is not None and not (math.isfinite(raw.price) and raw.price >= 0):
+            raise InvalidRequest(f"price must be a non-negative number, got {raw.price}")
+        return CustomerEvent(
+            user_id=raw.user_id,
+            item_id=raw.item_id,
+            event_type=raw.event_type,
+            timestamp=_timestamp(raw.timestamp, now),
+            channel=raw.channel,
+            event_id=raw.event_id or str(uuid.uuid4()),
+            quantity=raw.quantity,
+            price=raw.price,
+            session_id=raw.session_id,
+            store_id=raw.store_id,
+            offer_id=raw.offer_id,
+        )
+
+
+def _timestamp(value: str | int | float | None, now: int) -> int:
+    if value is None:
+        return now
+    parsed = parse_timestamp(str(value))
+    if parsed is None:
+        raise InvalidRequest(f"timestamp {value!r} is neither ISO 8601 nor Unix seconds")
+    if parsed > now + 86_400:
+        raise InvalidRequest(f"timestamp {value!r} is more than a day in the future")
+    return parsed

@@ -1,0 +1,110 @@
+"""Per-version Catalog cache: loads a newly activated model in the background, keeps the last two versions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import msgspec
+
+from omnirec.bundle.format import MANIFEST_ARRAY, BundleManifest, manifest_from_array
+from omnirec.errors import NoActiveModel
+from omnirec.scoring import Catalog
+from omnirec.scoring.catalog import CATALOG_ARRAYS
+from omnirec.scoring.search import HnswSearch
+from omnirec.service.reads import StoreReads
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """One model version ready to score: its manifest and catalogue."""
+
+    version: str
+    manifest: BundleManifest
+    catalog: Catalog
+
+    @property
+    def search_kind(self) -> str:
+        return "hnsw" if isinstance(self.catalog.search, HnswSearch) else "exact"
+
+
+class ModelCache:
+    """Catalogs by version. A request calls `current()` once and uses that model for everything it reads.
+
+    When the active version is not loaded yet, requests keep using the newest loaded version while a
+    background task loads the new one, so activation never blocks requests. Only before the very first
+    load does a request wait for it.
+    """
+
+    def __init__(self, reads: StoreReads, ann_threshold: int, keep: int = 2) -> None:
+        self._reads = reads
+        self._ann_threshold = ann_threshold
+        self._keep = keep
+        self._models: OrderedDict[str, LoadedModel] = OrderedDict()  # oldest first
+        self._loading: dict[str, asyncio.Task[LoadedModel]] = {}
+
+    @property
+    def loaded_versions(self) -> list[str]:
+        return list(self._models)
+
+    def newest(self) -> LoadedModel | None:
+        return next(reversed(self._models.values()), None)
+
+    async def current(self) -> LoadedModel:
+        """The model for one request: the active version when loaded, else the newest loaded one."""
+        active = await self._reads.active_version()
+        if active is None:
+            newest = self.newest()
+            if newest is None:
+                raise NoActiveModel("no model version is active: publish one with `omnirec publish`")
+            return newest
+        model = self._models.get(active)
+        if model is not None:
+            return model
+        task = self._load_task(active)
+        newest = self.newest()
+        if newest is not None:
+            return newest  # serve the previous version until the new one is ready
+        return await asyncio.shield(task)
+
+    async def load(self, version: str) -> LoadedModel:
+        """Load a version now (startup, readiness) or return it when already loaded."""
+        model = self._models.get(version)
+        return model if model is not None else await asyncio.shield(self._load_task(version))
+
+    def _load_task(self, version: str) -> asyncio.Task[LoadedModel]:
+        task = self._loading.get(version)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._load(version), name=f"load-model-{version}")
+            self._loading[version] = task
+            task.add_done_callback(lambda t: self._loaded(version, t))
+        return task
+
+    async def _load(self, version: str) -> LoadedModel:
+        try:
+            arrays = await self._reads.model_arrays(version, (*CATALOG_ARRAYS, MANIFEST_ARRAY))
+            manifest = manifest_from_array(arrays[MANIFEST_ARRAY])
+        except (ValueError, KeyError, msgspec.DecodeError) as exc:  # half-published or pre-manifest version
+            raise NoActiveModel(f"model version {version!r} cannot be loaded from the store: {exc}") from exc
+        # Building the search index (HNSW for large catalogues) is CPU work: keep it off the event loop.
+        catalog = await asyncio.to_thread(Catalog.from_arrays, manifest, arrays, self._ann_threshold)
+        return LoadedModel(version=version, manifest=manifest, catalog=catalog)
+
+    def _loaded(self, version: str, task: asyncio.Task[LoadedModel]) -> None:
+        self._loading.pop(version, None)
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            log.warning("loading model version %s failed: %s", version, error)
+            return
+        self._models[version] = task.result()
+        self._models.move_to_end(version)
+        while len(self._models) > self._keep:
+            dropped, _ = self._models.popitem(last=False)
+            log.info("model version %s dropped from the cache", dropped)
+        log.info("model version %s loaded (%d items)", version, task.result().catalog.n_items)

@@ -1,0 +1,197 @@
+"""Recommendation use cases: for a customer, similar items, basket complements. All through omnirec.scoring."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from omnirec.columns import ALL_CHANNELS, DEFAULT_CHANNELS
+from omnirec.errors import InvalidRequest, UnknownItem
+from omnirec.scoring import Catalog, RankedItem, RankRequest, UserContext, build_context, rank_for_user
+from omnirec.scoring.ranker import EXCLUDE_MODES, allowed_mask, decay, query_vector
+from omnirec.scoring.related import basket_complements, similar_items
+from omnirec.service.model_cache import LoadedModel, ModelCache
+from omnirec.service.reads import NeighbourRows, StoreReads
+from omnirec.settings import Settings
+
+NO_CONSENT = "non_personalized"  # strategy of customers who withheld consent to personalisation
+
+
+@dataclass(frozen=True)
+class UserQuery:
+    """Options of a recommendation request (validated against the model by the service)."""
+
+    k: int = 10
+    channel: str | None = None
+    store_id: str | None = None
+    category: str | None = None
+    exclude: str = "purchased"
+    explain: bool = False
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    """A ranked list with the model version that produced it and the strategy that filled it."""
+
+    version: str
+    strategy: str
+    items: list[RankedItem]
+
+
+@dataclass(frozen=True)
+class _Customer:
+    ctx: UserContext
+    consented: bool
+
+
+class RecommendationService:
+    """Reads the active model once per request, the customer's state, and ranks through omnirec.scoring."""
+
+    def __init__(
+        self, reads: StoreReads, models: ModelCache, settings: Settings, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._reads = reads
+        self._models = models
+        self._settings = settings
+        self._clock = clock
+
+    # -- use cases -----------------------------------------------------------------------------
+    async def for_user(self, user_id: str, query: UserQuery) -> Recommendations:
+        model = await self._models.current()
+        catalog = model.catalog
+        self._check(catalog, query.k, query.channel, query.category)
+        if query.exclude not in EXCLUDE_MODES:
+            raise InvalidRequest(f"exclude must be one of {', '.join(EXCLUDE_MODES)}")
+        customer, unavailable = await asyncio.gather(self._customer(model, user_id), self._unavailable(model, query))
+        ctx = customer.ctx
+        neighbours = await self._cooccurrence(model, ctx.items[: catalog.params.history_events].tolist())
+        request = RankRequest(
+            now=int(self._clock()),
+            k=query.k,
+            channel=query.channel,
+            category=query.category,
+            exclude=query.exclude,
+            unavailable=unavailable,
+        )
+        ranking = rank_for_user(catalog, ctx, request, neighbours, with_reasons=query.explain)
+        strategy = ranking.strategy if customer.consented else NO_CONSENT
+        return Recommendations(model.version, strategy, ranking.items)
+
+    async def similar(self, item_id: str, query: UserQuery, user_id: str | None = None) -> Recommendations:
+        model = await self._models.current()
+        catalog = model.catalog
+        item = catalog.index.get(item_id)
+        if item is None:
+            raise UnknownItem(f"item {item_id!r} is not in model version {model.version}")
+        self._check(catalog, query.k, query.channel, query.category)
+        customer, unavailable, rows = await asyncio.gather(
+            self._customer(model, user_id),
+            self._unavailable(model, query),
+            self._reads.neighbour_rows(model.version, "similar", [item_id]),
+        )
+        neighbours = _indexed(catalog, rows).get(item)
+        allowed = self._allowed(catalog, customer, query, unavailable, user_id)
+        items = similar_items(
+            catalog, item, neighbours, allowed, query.k, query.channel, self._query(catalog, customer)
+        )
+        return Recommendations(model.version, "similar" + _personal_suffix(customer, user_id), items)
+
+    async def basket(self, item_ids: list[str], query: UserQuery, user_id: str | None = None) -> Recommendations:
+        model = await self._models.current()
+        catalog = model.catalog
+        self._check(catalog, query.k, query.channel, query.category)
+        known = list(dict.fromkeys(i for i in item_ids if i in catalog.index))  # unknown cart items are ignored
+        customer, unavailable, rows = await asyncio.gather(
+            self._customer(model, user_id),
+            self._unavailable(model, query),
+            self._reads.neighbour_rows(model.version, "cooc", known),
+        )
+        allowed = self._allowed(catalog, customer, query, unavailable, user_id)
+        cart = [catalog.index[i] for i in known]
+        items = basket_complements(
+            catalog, cart, _indexed(catalog, rows), allowed, query.k, query.channel, self._query(catalog, customer)
+        )
+        return Recommendations(model.version, "bought_together" + _personal_suffix(customer, user_id), items)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _check(self, catalog: Catalog, k: int, channel: str | None, category: str | None) -> None:
+        if not 1 <= k <= self._settings.max_k:
+            raise InvalidRequest(f"k must be between 1 and {self._settings.max_k}, got {k}")
+        if channel is not None and channel not in catalog.channels and channel not in DEFAULT_CHANNELS:
+            known = sorted({*catalog.channels, *DEFAULT_CHANNELS} - {ALL_CHANNELS})
+            raise InvalidRequest(f"unknown channel {channel!r}; known channels: {', '.join(known)}")
+        if category and not catalog.category_mask(category).any():
+            raise InvalidRequest(f"unknown category {category!r}: no item of the active model is in it")
+
+    async def _customer(self, model: LoadedModel, user_id: str | None) -> _Customer:
+        """The customer's context: trained vector and history (all linked ids) plus live events from any channel."""
+        empty = build_context(model.catalog, user_vector=None, history=())
+        if user_id is None:
+            return _Customer(empty, consented=False)
+        state = await self._reads.customer(user_id)
+        if state.consent.get("personalization") is False:
+            return _Customer(empty, consented=False)
+        ids = list(dict.fromkeys([state.customer_id, *state.identities]))
+        vector, history = await self._reads.user_rows(model.version, ids)
+        if vector is not None and vector.shape[0] != model.catalog.vectors.shape[1]:
+            vector = None  # a row of another shape cannot be this version's; score from events instead
+        live = [(e.item_id, e.event_type, e.timestamp, e.channel) for e in state.recent_events]
+        ctx = build_context(
+            model.catalog, user_vector=vector, history=history, live_events=live, features=state.features
+        )
+        return _Customer(ctx, consented=True)
+
+    async def _unavailable(self, model: LoadedModel, query: UserQuery) -> frozenset[int]:
+        if not query.store_id:
+            return frozenset()
+        missing = await self._reads.unavailable_items(query.store_id)
+        return frozenset(model.catalog.indices_of(sorted(missing)))
+
+    async def _cooccurrence(self, model: LoadedModel, items: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        ids = [str(model.catalog.item_ids[i]) for i in dict.fromkeys(items)]
+        return _indexed(model.catalog, await self._reads.neighbour_rows(model.version, "cooc", ids))
+
+    def _allowed(
+        self, catalog: Catalog, customer: _Customer, query: UserQuery, unavailable: frozenset[int], user_id: str | None
+    ) -> np.ndarray:
+        exclude = "purchased" if user_id is not None and customer.consented else "none"
+        request = RankRequest(
+            now=int(self._clock()),
+            k=query.k,
+            channel=query.channel,
+            category=query.category,
+            exclude=exclude,
+            unavailable=unavailable,
+        )
+        return allowed_mask(catalog, customer.ctx, request)
+
+    def _query(self, catalog: Catalog, customer: _Customer) -> np.ndarray | None:
+        if not customer.consented:
+            return None
+        ctx = customer.ctx
+        weights = np.array([catalog.event_weights.get(t, 0.0) for t in ctx.types], dtype=np.float64)
+        vector, _ = query_vector(catalog, ctx, weights * decay(catalog, ctx.times, int(self._clock())))
+        return vector
+
+
+def _personal_suffix(customer: _Customer, user_id: str | None) -> str:
+    if user_id is None:
+        return ""
+    return "_personalized" if customer.consented else "_" + NO_CONSENT
+
+
+def _indexed(catalog: Catalog, rows: NeighbourRows) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Neighbour rows keyed and listed by internal index (ids unknown to the catalogue dropped)."""
+    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for item_id, (ids, scores) in rows.items():
+        anchor = catalog.index.get(item_id)
+        if anchor is None:
+            continue
+        idx = np.array([catalog.index.get(i, -1) for i in ids], dtype=np.int64)
+        keep = idx >= 0
+        out[anchor] = (idx[keep], np.asarray(scores, dtype=np.float64)[keep])
+    return out
