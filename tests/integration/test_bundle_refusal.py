@@ -7,7 +7,7 @@ refusal shown is the one under test (shape, missing array, pickled data) and not
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,6 +19,9 @@ from bundle_factory import make_bundle
 from omnirec.bundle.format import BundleManifest
 from omnirec.bundle.io import ARRAYS, MANIFEST, file_sha256, load_bundle, save_bundle
 from omnirec.errors import BundleError
+from omnirec.publishing import publish_bundle
+from omnirec.store.factory import open_store
+from omnirec.store.protocol import FeatureStore
 
 MARKER = Path("/tmp/omnirec-bundle-refusal-unpickled")
 
@@ -131,3 +134,65 @@ def test_unreadable_npz_with_a_matching_checksum_is_a_bundle_error(tmp_path: Pat
     rewrite_checksum(path)
     with pytest.raises(BundleError):
         load_bundle(path)
+
+
+# -- publish: a refused bundle never reaches the active pointer --------------------------------------
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[FeatureStore]:
+    url = "memory://"
+    if request.param == "redis":
+        server = request.getfixturevalue("redis_server")
+        server.flush()
+        url = server.url
+    opened = open_store(url, prefix="refuse", timeout_ms=2000)
+    yield opened
+    await opened.close()
+
+
+async def publish_from_disk(path: Path, store: FeatureStore) -> None:
+    """What `omnirec publish` does: load (and validate) the bundle from disk, then publish it."""
+    await publish_bundle(load_bundle(path), store, grace_seconds=0)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("corruption", ["bad checksum", "wrong shape", "pickle-only npz", "missing array"])
+async def test_publish_of_a_corrupt_bundle_keeps_the_active_version(
+    corruption: str, store: FeatureStore, tmp_path: Path
+) -> None:
+    good = saved(tmp_path, seed=1)
+    await publish_from_disk(good, store)
+    active = await store.active_version()
+    assert active == load_bundle(good).version
+    bad = saved(tmp_path, seed=2)
+    CORRUPTIONS[corruption][0](bad)
+    with pytest.raises(BundleError):
+        await publish_from_disk(bad, store)
+    assert await store.active_version() == active
+    assert [v.version for v in await store.list_versions()] == [active]  # nothing staged or sealed
+
+
+@pytest.mark.anyio
+@pytest.mark.xfail(
+    strict=True,
+    reason="publishing.py publish_bundle does not call validate_arrays(bundle.arrays, bundle.manifest.dim) "
+    "before staging: an in-memory bundle with a missing array is published and activated (reported to its owner)",
+)
+@pytest.mark.parametrize("change", [drop_array, wrong_shape, out_of_catalogue])
+async def test_publish_bundle_validates_an_in_memory_bundle(
+    change: Callable[[dict[str, np.ndarray]], None], store: FeatureStore
+) -> None:
+    good = make_bundle(seed=1, version="20260101T000001Z-good0001")
+    await publish_bundle(good, store, grace_seconds=0)
+    bad = make_bundle(seed=2, version="20260101T000002Z-bad00002")
+    change(bad.arrays)  # built in memory by a caller that skipped load_bundle
+    with pytest.raises(BundleError):
+        await publish_bundle(bad, store, grace_seconds=0)
+    assert await store.active_version() == good.version
+    assert "20260101T000002Z-bad00002" not in [v.version for v in await store.list_versions() if v.state == "ready"]
