@@ -68,7 +68,7 @@ def _candidate(offer: Offer, facts: Facts) -> Candidate | None:
         indices = np.array(facts.lookup.model.indices_of(list(cart_items)) if facts.lookup.model else [], np.int64)
         return Candidate(offer, tuple(reasons), indices, cart_items)
     since = facts.now - offer.exclude_bought_days * SECONDS_PER_DAY
-    bought = {item for item, at in facts.state.purchases.items() if at >= since}
+    bought = {item for item, at in facts.state.purchases.items() if at >= since} if offer.exclude_bought_days else set()
     target_ids = tuple(item for item in offer.items if item not in bought)
     if offer.items and not target_ids and not offer.categories:
         return None  # every promoted item was just bought: do not offer the same product again

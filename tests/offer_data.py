@@ -1,0 +1,88 @@
+"""Shared data of the offer tests: the sample catalogue, a small model over it, events and offer files."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+
+from omnirec.bundle import BundleManifest, RankerParams
+from omnirec.data.sample_catalog import CATEGORIES, SampleItem, build_catalog
+from omnirec.offers.catalog import OfferCatalog, parse_offer_catalog
+from omnirec.offers.sample_offers import sample_offers_toml
+from omnirec.scoring import Catalog
+from omnirec.store.records import CustomerEvent
+
+DAY = 86_400
+NOW = 1_720_000_000
+SAMPLE_ITEMS: list[SampleItem] = build_catalog(np.random.default_rng(7), 500)  # as write_sample_data(seed=7)
+CHANNELS = ("all", "web", "app", "store", "email")
+DIM = 8
+
+
+def item_of(noun: str, nth: int = 0) -> str:
+    """The nth sample item whose title ends with noun (e.g. 'Cordless Drill')."""
+    return [i.item_id for i in SAMPLE_ITEMS if i.title.endswith(noun)][nth]
+
+
+def items_in(category: str) -> list[str]:
+    return [i.item_id for i in SAMPLE_ITEMS if i.category.path == category]
+
+
+def sample_model(version: str = "v-offers") -> Catalog:
+    """A model over the sample catalogue whose item vectors cluster by category (deterministic)."""
+    rng = np.random.default_rng(0)
+    centres = {spec.path: rng.standard_normal(DIM).astype(np.float32) for spec in CATEGORIES}
+    vectors = np.stack([centres[i.category.path] + 0.1 * rng.standard_normal(DIM) for i in SAMPLE_ITEMS])
+    n = len(SAMPLE_ITEMS)
+    arrays = {
+        "item_ids": np.array([i.item_id for i in SAMPLE_ITEMS]),
+        "item_vectors": vectors.astype(np.float32),
+        "item_biases": np.zeros(n, dtype=np.float32),
+        "item_has_interactions": np.ones(n, dtype=bool),
+        "item_categories": np.array([i.category.path for i in SAMPLE_ITEMS]),
+        "item_channels_mask": np.ones((n, len(CHANNELS)), dtype=bool),
+        "channels": np.array(CHANNELS),
+        "popularity": np.full((len(CHANNELS), n), 0.5, dtype=np.float32),
+        "repeat_rate": np.zeros(n, dtype=np.float32),
+        "repeat_interval_days": np.zeros(n, dtype=np.float32),
+        "user_feature_names": np.array(["segment=pet_owner", "segment=diy"]),
+        "user_feature_vectors": np.stack([centres["pets/cat/food"], centres["diy/tools/power"]]).astype(np.float32),
+    }
+    manifest = BundleManifest(
+        version=version,
+        created_at=datetime.now(UTC).isoformat(),
+        data_fingerprint="offer-tests",
+        data_source="tests/offer_data.py",
+        settings={},
+        ranker=RankerParams(),
+        channels=list(CHANNELS),
+        dim=DIM,
+    )
+    return Catalog.from_arrays(manifest, arrays)
+
+
+def sample_offers() -> OfferCatalog:
+    return parse_offer_catalog(sample_offers_toml(SAMPLE_ITEMS).encode(), "offers.toml")
+
+
+def offers_from(text: str) -> OfferCatalog:
+    return parse_offer_catalog(text.encode(), "test.toml")
+
+
+_counter = iter(range(10**9))
+
+
+def event(
+    user: str, item: str, event_type: str, at: int, channel: str = "web", offer_id: str = "", quantity: float = 1.0
+) -> CustomerEvent:
+    return CustomerEvent(
+        user_id=user,
+        item_id=item,
+        event_type=event_type,
+        timestamp=at,
+        channel=channel,
+        event_id=f"e{next(_counter)}",
+        offer_id=offer_id,
+        quantity=quantity,
+    )
