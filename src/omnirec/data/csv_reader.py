@@ -111,7 +111,7 @@ class CsvFile:
                 break
             self._next_row += len(rows)
             row_numbers = None
-            if any(len(row) != width for row in rows):
+            if set(map(len, rows)) != {width}:
                 rows, row_numbers = self._drop_blank_lines(rows, first, width)
             if rows:
                 self._chunk_starts.append(self.data_rows)

@@ -46,7 +46,8 @@ def read_events(path: Path, config: TrainingConfig, warnings: LoadWarnings) -> E
             columns = {column: chunk.columns[index] for column, index in position.items()}
             for key, values in _convert_chunk(columns, chunk, name, valid_types, valid_channels).items():
                 parts[key].append(values)
-    log = EventLog(**{key: np.concatenate(values) for key, values in parts.items()})
+    # Column by column, dropping each column's chunks once joined, to keep the peak memory low.
+    log = EventLog(**{key: np.concatenate(parts.pop(key)) for key in list(parts)})
     _check_unique_event_ids(log, csv_file, name)
     return log
 
@@ -114,7 +115,7 @@ def _required_strings(values: tuple[str, ...], chunk: RowChunk, name: str, colum
 def _check_allowed(
     values: np.ndarray, allowed: frozenset[str], chunk: RowChunk, name: str, column: str, how: str
 ) -> None:
-    unknown = set(np.unique(values).tolist()) - allowed
+    unknown = set(values.tolist()) - allowed
     if not unknown:
         return
     index = int(np.flatnonzero(np.isin(values, sorted(unknown)))[0])

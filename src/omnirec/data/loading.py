@@ -62,12 +62,15 @@ def load_dataset(folder: Path, config: TrainingConfig, *, warn: Callable[[str], 
     events = read_events(events_path, config, warnings)
     items = read_features(items_path, Columns.Item) if items_path else None
     users = read_features(users_path, Columns.User) if users_path else None
-    events = _apply_purchase_quantity_rule(events, config, warnings, events_path.name)
+    events, keep = _apply_purchase_quantity_rule(events, config, warnings, events_path.name)
+    order = np.argsort(events.timestamps, kind="stable")
+    if keep is not None:
+        order = order[keep[order]]
+    if order.size == 0:
+        raise DataError(str(events_path), "no usable events are left after skipping invalid purchases")
+    events = _take_column_by_column(events, order)
     _count_missing(events.item_ids, items, warnings, "item", items_path)
     _count_missing(events.user_ids, users, warnings, "user", users_path)
-    if len(events) == 0:
-        raise DataError(str(events_path), "no usable events are left after skipping invalid purchases")
-    events = events.take(np.argsort(events.timestamps, kind="stable"))
     paths = [path for path in (events_path, items_path, users_path) if path is not None]
     return Dataset(
         source=folder,
@@ -90,14 +93,27 @@ def fingerprint_files(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
+def _take_column_by_column(events: EventLog, index: np.ndarray) -> EventLog:
+    """events.take(index), but each old column is released as soon as its copy exists (10M-row peaks)."""
+    columns = dict(vars(events))
+    del events
+    for key in list(columns):
+        columns[key] = columns[key][index]
+    return EventLog(**columns)
+
+
 def _apply_purchase_quantity_rule(
     events: EventLog, config: TrainingConfig, warnings: LoadWarnings, file: str
-) -> EventLog:
-    purchase = np.isin(events.event_types, sorted(PURCHASE_EVENTS))
+) -> tuple[EventLog, np.ndarray | None]:
+    """Purchases with quantity 0 are dropped, negative ones become returns; returns (events, rows to keep)."""
+    # Equality per purchase type: np.isin on a 10M-row string column would sort it (several copies).
+    purchase = np.zeros(len(events), dtype=bool)
+    for event_type in PURCHASE_EVENTS:
+        purchase |= events.event_types == event_type
     zero = purchase & (events.quantity == 0)
     negative = purchase & (events.quantity < 0)
     if not zero.any() and not negative.any():
-        return events
+        return events, None
     warnings.count("zero_quantity", int(zero.sum()), f"{file}: skipped {{n}} purchases with quantity 0")
     drop = zero
     if RETURN_EVENT in config.event_weights:
@@ -117,7 +133,7 @@ def _apply_purchase_quantity_rule(
             "(add 'return' to event_weights to load them as returns)",
         )
         drop = drop | negative
-    return events.take(~drop)
+    return events, ~drop
 
 
 def _count_missing(

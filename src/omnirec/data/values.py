@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -71,6 +72,9 @@ def timestamp_column(values: Sequence[str], *, file: str, column: str, chunk: Ro
             return np.floor(seconds).astype(np.int64)
     except ValueError:
         pass
+    fast = _iso_utc_fast_path(values)
+    if fast is not None:
+        return fast
     cache: dict[str, int] = {}
     out = np.empty(len(values), dtype=np.int64)
     for index, value in enumerate(values):
@@ -82,6 +86,27 @@ def timestamp_column(values: Sequence[str], *, file: str, column: str, chunk: Ro
             cache[value] = parsed
         out[index] = parsed
     return out
+
+
+def _iso_utc_fast_path(values: Sequence[str]) -> np.ndarray | None:
+    """Vectorised parse of plain ``YYYY-MM-DDTHH:MM:SS[Z]`` columns (the common export), else None.
+
+    Anything unusual (offsets, fractions, mixed forms) returns None and takes the exact per-value path.
+    """
+    text = string_column(values)
+    if text.dtype.itemsize // 4 > 20:  # longer than 2017-01-01T00:00:00Z: offsets or fractions
+        return None
+    if bool(np.strings.endswith(text, "Z").all()):
+        text = np.strings.slice(text, 0, -1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy's timezone parsing is deprecated: never rely on it
+            moments = text.astype("datetime64[s]")
+    except (ValueError, DeprecationWarning, UserWarning):
+        return None
+    if np.isnat(moments).any() or not bool((np.strings.str_len(text) >= 10).all()):
+        return None  # "NaT" or year-only / year-month strings: let the exact path judge them
+    return moments.astype(np.int64)
 
 
 def parse_timestamp(value: str) -> int | None:
