@@ -1,0 +1,192 @@
+"""publish_bundle: load a trained bundle into a feature store as a new version, verify it, then activate it.
+
+Order of a publish: clean up stale staging versions -> stage -> write arrays and rows in batches
+(hashing every payload) -> read a sample back and compare -> seal with counts and checksum ->
+activate -> delete old versions. A publish that dies part way leaves its version 'staging', which is
+never served and is removed by the next publish once older than STALE_STAGING_SECONDS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import time
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from omnirec.bundle import ModelBundle
+from omnirec.errors import BundleError
+from omnirec.store import codec
+from omnirec.store.protocol import FeatureStore
+from omnirec.store.records import VersionInfo
+
+ROW_ARRAYS = ("user_vectors", "history_indptr", "history_items", "history_times", "history_types", "history_channels")
+ROW_KINDS = ("user", "history", "similar", "cooc")
+STALE_STAGING_SECONDS = 120  # a staging version untouched this long belongs to a dead publish
+VERIFY_PER_BATCH = 4  # rows of every written batch read back and compared before sealing
+
+Progress = Callable[[int, int], None]
+
+
+def catalogue_arrays(bundle: ModelBundle) -> dict[str, np.ndarray]:
+    """The arrays stored whole (everything but the per-user ones, which become rows; user_ids is kept)."""
+    return {name: array for name, array in bundle.arrays.items() if name not in ROW_ARRAYS}
+
+
+def bundle_rows(bundle: ModelBundle, kind: str, batch_size: int) -> Iterator[dict[str, bytes]]:
+    """Batches of {id: payload} of one row kind, encoded with omnirec.store.codec."""
+    item_ids = bundle["item_ids"].tolist()
+    if kind == "user":
+        user_ids, vectors = bundle["user_ids"].tolist(), bundle["user_vectors"]
+        for start in range(0, len(user_ids), batch_size):
+            stop = start + batch_size
+            yield {u: codec.encode_vector(v) for u, v in zip(user_ids[start:stop], vectors[start:stop], strict=True)}
+    elif kind == "history":
+        yield from _history_rows(bundle, item_ids, batch_size)
+    else:
+        indices, scores = bundle[f"{kind}_indices"], bundle[f"{kind}_scores"]
+        for start in range(0, len(item_ids), batch_size):
+            rows = {}
+            for offset, row in enumerate(indices[start : start + batch_size].tolist()):
+                keep = [j for j, v in enumerate(row) if v >= 0]
+                rows[item_ids[start + offset]] = codec.encode_neighbours(
+                    [item_ids[row[j]] for j in keep], scores[start + offset, keep]
+                )
+            yield rows
+
+
+def _history_rows(bundle: ModelBundle, item_ids: list[str], batch_size: int) -> Iterator[dict[str, bytes]]:
+    user_ids, indptr = bundle["user_ids"].tolist(), bundle["history_indptr"]
+    items, times = bundle["history_items"], bundle["history_times"]
+    types, channels = bundle["history_types"], bundle["history_channels"]
+    for start in range(0, len(user_ids), batch_size):
+        stop = min(start + batch_size, len(user_ids))
+        lo, hi = int(indptr[start]), int(indptr[stop])
+        b_items, b_times = items[lo:hi].tolist(), times[lo:hi].tolist()
+        b_types, b_channels = types[lo:hi].tolist(), channels[lo:hi].tolist()
+        rows = {}
+        for u in range(start, stop):
+            a, b = int(indptr[u]) - lo, int(indptr[u + 1]) - lo
+            if a == b:
+                continue  # no history: no row (the service reads None)
+            entries = [
+                codec.HistoryEntry(item_ids[b_items[j]], b_types[j], b_times[j], b_channels[j]) for j in range(a, b)
+            ]
+            rows[user_ids[u]] = codec.encode_history(entries)
+        yield rows
+
+
+async def publish_bundle(
+    bundle: ModelBundle,
+    store: FeatureStore,
+    *,
+    activate: bool = True,
+    batch_size: int = 2000,
+    progress: Progress | None = None,
+    keep_versions: int = 3,
+    grace_seconds: int = 300,
+) -> VersionInfo:
+    """Write `bundle` as a new store version, verify it, seal it and (by default) activate it."""
+    version = bundle.version
+    await cleanup_stale_staging(store, keep=version)
+    now = time.time()
+    metrics = {k: float(v) for k, v in bundle.manifest.metrics.items() if isinstance(v, int | float)}
+    info = VersionInfo(
+        version=version,
+        state="staging",
+        created_at=bundle.manifest.created_at,
+        published_at=now,
+        n_items=bundle.n_items,
+        n_users=bundle.n_users,
+        metrics=metrics,
+    )
+    await store.stage_version(info)
+    arrays = catalogue_arrays(bundle)
+    total = len(arrays) + 2 * bundle.n_users + 2 * bundle.n_items
+    done, written, digest = 0, 0, hashlib.sha256()
+    for name, array in arrays.items():
+        written += await store.write_model_arrays(version, {name: array})
+        digest.update(name.encode() + b"\0" + np.ascontiguousarray(array).tobytes())
+        done += 1
+        _report(progress, done, total)
+    samples: dict[str, dict[str, bytes]] = {}
+    for kind in ROW_KINDS:
+        per_row = bundle.n_users if kind in ("user", "history") else bundle.n_items
+        kind_done = 0
+        for rows in bundle_rows(bundle, kind, batch_size):
+            written += await store.write_model_rows(version, kind, rows)
+            for row_id, payload in rows.items():
+                digest.update(f"{kind}\0{row_id}\0".encode() + payload)
+            _sample(samples.setdefault(kind, {}), rows)
+            kind_done += batch_size
+            await asyncio.sleep(0)  # let requests run between batches (the embedded store never yields)
+            _report(progress, done + min(kind_done, per_row), total)
+        done += per_row
+    await _verify(store, version, bundle, samples)
+    sealed = VersionInfo(
+        version=version,
+        state="ready",
+        created_at=info.created_at,
+        published_at=now,
+        n_items=bundle.n_items,
+        n_users=bundle.n_users,
+        bytes=written,
+        checksum=digest.hexdigest(),
+        metrics=metrics,
+    )
+    await store.seal_version(version, sealed)
+    if activate:
+        await store.activate(version)
+    await prune_versions(store, keep_versions=keep_versions, grace_seconds=grace_seconds)
+    return next(v for v in await store.list_versions() if v.version == version)
+
+
+def _report(progress: Progress | None, done: int, total: int) -> None:
+    if progress is not None:
+        progress(done, total)
+
+
+def _sample(sample: dict[str, bytes], rows: dict[str, bytes]) -> None:
+    """Keep the first few rows of every batch, so the read-back check spans the whole publish."""
+    for row_id in itertools.islice(rows, VERIFY_PER_BATCH):
+        sample[row_id] = rows[row_id]
+
+
+async def _verify(store: FeatureStore, version: str, bundle: ModelBundle, samples: dict[str, dict[str, bytes]]) -> None:
+    """Read back the item and user id arrays and a sample of every row kind; any mismatch aborts the publish."""
+    ids = await store.read_model_arrays(version, ["item_ids", "user_ids"])
+    if ids["item_ids"].shape[0] != bundle.n_items or ids["user_ids"].shape[0] != bundle.n_users:
+        raise BundleError(f"publish of {version}: the store holds different item/user counts than the bundle")
+    for kind, sample in samples.items():
+        got = await store.read_model_rows(version, kind, list(sample))
+        if got != list(sample.values()):
+            raise BundleError(f"publish of {version}: {kind} rows read back differ from what was written")
+
+
+async def cleanup_stale_staging(
+    store: FeatureStore, *, keep: str = "", older_than: float = STALE_STAGING_SECONDS
+) -> list[str]:
+    """Delete staging versions (dead publishes) started more than `older_than` seconds ago."""
+    cutoff = time.time() - older_than
+    stale = [
+        v.version
+        for v in await store.list_versions()
+        if v.state == "staging" and v.version != keep and v.published_at < cutoff
+    ]
+    for version in stale:
+        await store.delete_version(version)
+    return stale
+
+
+async def prune_versions(store: FeatureStore, *, keep_versions: int, grace_seconds: int) -> list[str]:
+    """Delete ready versions beyond the `keep_versions` newest non-active ones, once out of use for the grace."""
+    active = await store.active_version()
+    ready = [v for v in await store.list_versions() if v.state == "ready" and v.version != active]
+    cutoff = time.time() - grace_seconds
+    old = sorted(ready, key=lambda v: (v.published_at, v.version), reverse=True)[keep_versions:]
+    doomed = [v.version for v in old if (v.replaced_at or v.published_at) < cutoff]
+    for version in doomed:
+        await store.delete_version(version)
+    return doomed
