@@ -1,0 +1,130 @@
+"""`omnirec serve`: run the HTTP service (granian or uvicorn), plus key generation and the demo helper."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Literal
+
+import typer
+
+from omnirec.settings import ENV_PREFIX, Settings
+
+APP_FACTORY = "omnirec.api.asgi:app_from_env"
+DEFAULT_SERVER = "granian"  # faster of the two in benchmarks/RESULTS.md "## Serving"
+log = logging.getLogger("omnirec.serve")
+
+
+def serve(
+    store: str | None = typer.Option(None, "--store", help="Feature store URL (redis://host:port/db, ...)."),
+    model: Path | None = typer.Option(
+        None, "--model", help="Serve this bundle from an embedded memory store (published at startup)."
+    ),
+    host: str | None = typer.Option(None, "--host", help="Bind address (default from settings: 127.0.0.1)."),
+    port: int | None = typer.Option(None, "--port", help="Port (default from settings: 8000)."),
+    no_auth: bool = typer.Option(False, "--no-auth", help="Disable API keys. Local use only!"),
+    settings_file: Path | None = typer.Option(None, "--settings", help="TOML settings file."),
+    server: str = typer.Option(DEFAULT_SERVER, "--server", help="granian or uvicorn (uvloop + httptools)."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (one per core is a good start)."),
+    keygen: bool = typer.Option(False, "--keygen", help="Print a new API key and its sha256 for settings, then exit."),
+) -> None:
+    """Serve recommendations over HTTP. Keys: settings api_keys = [{name, sha256, scopes}] (see --keygen)."""
+    if keygen:
+        print_new_key()
+        return
+    if store and model:
+        raise typer.BadParameter("use either --store (an existing store) or --model (embedded), not both")
+    if model is not None and not model.is_dir():
+        raise typer.BadParameter(f"--model {model} is not a bundle directory (see `omnirec train`)")
+    if server not in ("granian", "uvicorn"):
+        raise typer.BadParameter(f"--server must be granian or uvicorn, got {server!r}")
+    try:
+        settings = Settings.load(settings_file, store_url=store, host=host, port=port)
+    except ValueError as exc:
+        typer.secho(f"error: {exc}", err=True, fg="red")
+        raise typer.Exit(2) from exc
+    if no_auth:
+        typer.secho(
+            "WARNING: --no-auth: API keys are disabled; anyone who can reach this port can read and change "
+            "customer data. Use only on a trusted machine.",
+            err=True,
+            fg="red",
+            bold=True,
+        )
+    elif not settings.api_keys:
+        typer.secho("warning: no api_keys configured: every keyed route answers 401 (see --keygen)", err=True)
+    if model is not None and workers > 1:
+        typer.secho("note: with --model every worker holds its own embedded store (events are per worker)", err=True)
+    _export_env(settings_file, store, host, port, no_auth, model)
+    run_server(server, settings.host, settings.port, workers)  # type: ignore[arg-type]
+
+
+def _export_env(
+    settings_file: Path | None, store: str | None, host: str | None, port: int | None, no_auth: bool, model: Path | None
+) -> None:
+    """Hand the configuration to the worker processes through the environment."""
+    values = {"SETTINGS_FILE": settings_file, "STORE_URL": store, "HOST": host, "PORT": port, "SERVE_MODEL": model}
+    for name, value in values.items():
+        if value is not None:
+            os.environ[ENV_PREFIX + name] = str(value.resolve() if isinstance(value, Path) else value)
+    if no_auth:
+        os.environ[ENV_PREFIX + "AUTH_ENABLED"] = "false"
+
+
+def run_server(server: Literal["granian", "uvicorn"], host: str, port: int, workers: int) -> None:
+    """Run the app factory under the chosen server until interrupted."""
+    if server == "uvicorn":
+        import uvicorn
+
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            access_log=False,
+            log_level="warning",
+        )
+        return
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+
+    Granian(
+        APP_FACTORY,
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        loop=Loops.uvloop,
+        log_access=False,
+    ).serve()
+
+
+def serve_bundle(bundle_path: Path, host: str = "127.0.0.1", port: int = 8000, server: str = DEFAULT_SERVER) -> None:
+    """Serve one bundle from the embedded store without API keys (used by `omnirec demo`)."""
+    serve(
+        store=None,
+        model=bundle_path,
+        host=host,
+        port=port,
+        no_auth=True,
+        settings_file=None,
+        server=server,
+        workers=1,
+        keygen=False,
+    )
+
+
+def print_new_key() -> None:
+    """Print a random API key and the settings entry holding its digest (the key itself is never stored)."""
+    from omnirec.api.auth import new_key
+
+    key, digest = new_key()
+    typer.echo(f"key:    {key}")
+    typer.echo(f"sha256: {digest}")
+    typer.echo("settings (TOML):")
+    typer.echo(f'  [[api_keys]]\n  name = "client-name"\n  sha256 = "{digest}"\n  scopes = ["recommend"]')
