@@ -73,7 +73,10 @@ class MemoryModels:
 
     async def activate(self, version: str) -> None:
         with self._lock:
-            self._require_state(version, READY)
+            info = self._versions.get(version)
+            if info is None or info.state != READY:
+                found = info.state if info else "absent"
+                raise ValueError(f"cannot activate version {version!r}: it is {found}; only ready versions can be")
             previous, self._active = self._active, version
             if previous is not None and previous != version:
                 self._replaced[previous] = time.time()

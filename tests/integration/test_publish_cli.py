@@ -1,0 +1,58 @@
+"""`omnirec publish / models / activate` end to end against a real redis-server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from bundle_factory import make_bundle
+from omnirec.bundle import save_bundle
+from omnirec.cli.store_commands import activate, models, publish
+from redis_servers import RedisServer, free_port
+
+V1, V2 = "20260101T000000Z-00000001", "20260102T000000Z-00000002"
+
+
+@pytest.fixture
+def cli() -> typer.Typer:
+    app = typer.Typer()
+    app.command("publish")(publish)
+    app.command("models")(models)
+    app.command("activate")(activate)
+    return app
+
+
+def test_publish_models_activate_rollback(cli: typer.Typer, redis_server: RedisServer, tmp_path: Path) -> None:
+    redis_server.flush()
+    runner = CliRunner()
+    save_bundle(make_bundle(version=V1), tmp_path)
+    first = runner.invoke(cli, ["publish", str(tmp_path / V1), "--store", redis_server.url])
+    assert first.exit_code == 0, first.output
+    assert V1 in first.output
+    save_bundle(make_bundle(version=V2, seed=3), tmp_path)
+    second = runner.invoke(cli, ["publish", str(tmp_path), "--store", redis_server.url])  # newest bundle
+    assert second.exit_code == 0, second.output
+    listed = runner.invoke(cli, ["models", "--store", redis_server.url], env={"COLUMNS": "250"})
+    assert listed.exit_code == 0, listed.output
+    active_line = next(line for line in listed.output.splitlines() if "*" in line)
+    assert V2 in active_line and "ready" in active_line
+    back = runner.invoke(cli, ["activate", V1, "--store", redis_server.url])
+    assert back.exit_code == 0 and f"was {V2}" in back.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["publish", "/nonexistent/models"], "no such bundle"),
+        (["models", "--store", "mongodb://x"], "unsupported store URL"),
+        (["activate", "nope", "--store", "memory://"], "cannot activate"),
+        (["models", "--store", f"redis://127.0.0.1:{free_port()}/0"], "unavailable"),
+    ],
+)
+def test_errors_are_a_message_and_exit_code_2(cli: typer.Typer, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
