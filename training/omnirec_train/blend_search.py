@@ -66,7 +66,8 @@ class BlendProblem:
         order = np.lexsort((-scores, self.user))
         rank = np.arange(order.shape[0]) - self.starts[self.user[order]]
         hit = (rank < self.k) & self.relevant[order] & np.isfinite(scores[order])
-        dcg = np.bincount(self.user[order][hit], weights=1.0 / np.log2(rank[hit] + 2), minlength=self.n_users)
+        gains = 1.0 / np.log2(rank[hit] + 2)
+        dcg = np.bincount(self.user[order][hit], weights=gains, minlength=self.n_users).astype(np.float64)
         return float(np.mean(np.divide(dcg, self.ideal, out=np.zeros_like(dcg), where=self.ideal > 0)))
 
 

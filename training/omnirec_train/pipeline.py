@@ -23,6 +23,8 @@ from omnirec_train.split import time_split
 # Used when the data has too little time span for a validation split (one day of fashion, say).
 FALLBACK_PARAMS = RankerParams(w_model=1.0, w_history=1.0, w_cooccurrence=0.5, w_popularity=0.1)
 BLEND_K = 10
+# Fewer validation customers than this is noise, not evidence: keep the fallback blend.
+MIN_VALIDATION_USERS = 20
 
 Log = Callable[[str], None]
 
@@ -40,7 +42,7 @@ def fit_ranker(
     targets = {user: items for (user, _), items in split.targets().items()}
     metrics: dict[str, object] = {}
     params = FALLBACK_PARAMS
-    if targets and len(split.train):
+    if len(targets) >= MIN_VALIDATION_USERS and len(split.train):
         log(f"choosing the ranker blend on {len(targets)} validation customers")
         probe = build_bundle(dataset, split.train, config, FALLBACK_PARAMS, options)
         choice = choose_blend(probe, targets, split.cutoff, k=BLEND_K)
@@ -51,8 +53,8 @@ def fit_ranker(
             "blends_tried": choice.tried,
         }
     else:
-        log("no validation customers after the time cut: using the fallback blend")
-        metrics = {"validation": "skipped: no customer with later purchases", "blend": "fallback"}
+        log(f"{len(targets)} validation customers after the time cut: using the fallback blend")
+        metrics = {"validation": f"skipped: {len(targets)} customers with later purchases", "blend": "fallback"}
     log("fitting the shipped model on all events")
     bundle = build_bundle(dataset, events, config, params, options, metrics=metrics)
     metrics["train_seconds"] = round(time.perf_counter() - started, 2)
