@@ -56,8 +56,12 @@ async def decide_many(
     rng: np.random.Generator,
     feedback: FeedbackCache,
     lookup: ItemLookup | None = None,
+    gate: asyncio.Semaphore | None = None,
 ) -> list[list[OfferDecision]]:
-    """Decisions for many customers at once (one batched read per kind of data), impressions taken."""
+    """Decisions for many customers at once (one batched read per kind of data), impressions taken.
+
+    `gate` bounds how many impressions are taken concurrently (a batch export), unbounded when None.
+    """
     lookup = lookup or ItemLookup(model)
     eligibility = [eligible_offers(offers, state, channel, now, lookup) for state in states]
     affinities = await _affinities(store, model, states, eligibility, now)
@@ -73,7 +77,10 @@ async def decide_many(
         )
         ranked.append((mandatory_decisions(elig.mandatory, mandatory_aff, channel, version), choices))
     pairs = zip(states, ranked, strict=True)
-    served = await asyncio.gather(*(_serve(store, offers, s.customer_id, channel, n, now, m, r) for s, (m, r) in pairs))
+    gate = gate or asyncio.Semaphore(max(len(states), 1))
+    served = await asyncio.gather(
+        *(_serve(store, offers, s.customer_id, channel, n, now, m, r, gate) for s, (m, r) in pairs)
+    )
     return list(served)
 
 
@@ -86,6 +93,7 @@ async def _serve(
     now: int,
     mandatory: list[OfferDecision],
     ranked: list[OfferDecision],
+    gate: asyncio.Semaphore,
 ) -> list[OfferDecision]:
     """Walk down the ranking; an offer whose impression the store refuses is skipped for the next one."""
     served = list(mandatory)
@@ -96,7 +104,9 @@ async def _serve(
             break
         offer = offers.offer(decision.offer_id)
         assert offer is not None
-        if await store.take_impression(_impression(offer, customer_id, channel, now, fatigue)):
+        async with gate:
+            taken_now = await store.take_impression(_impression(offer, customer_id, channel, now, fatigue))
+        if taken_now:
             served.append(decision)
             taken += 1
     for decision in served:
