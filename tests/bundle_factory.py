@@ -32,8 +32,9 @@ def make_bundle(
     similar: int = 5,
     cooc: int = 4,
     history_per_user: int = 6,
+    padding: bool = True,
 ) -> ModelBundle:
-    """A bundle that passes validate_arrays; neighbour lists end with -1 padding for some items."""
+    """A bundle that passes validate_arrays; with `padding`, neighbour lists of some items end with -1."""
     rng = np.random.default_rng(seed)
     version = version or f"20260101T000000Z-{seed:08x}"
     marker = np.float32(version_marker(version))
@@ -62,9 +63,9 @@ def make_bundle(
         "user_feature_vectors": rng.standard_normal((3, dim), dtype=np.float32),
         "channels": np.array(CHANNELS),
         "popularity": rng.random((n_ch, n_items), dtype=np.float32),
-        "similar_indices": _neighbours(rng, n_items, similar),
+        "similar_indices": _neighbours(rng, n_items, similar, padding),
         "similar_scores": _scores(rng, n_items, similar, marker),
-        "cooc_indices": _neighbours(rng, n_items, cooc),
+        "cooc_indices": _neighbours(rng, n_items, cooc, padding),
         "cooc_scores": _scores(rng, n_items, cooc, marker),
         "repeat_rate": rng.random(n_items, dtype=np.float32),
         "repeat_interval_days": rng.random(n_items, dtype=np.float32) * 30,
@@ -93,9 +94,11 @@ def make_bundle(
     return ModelBundle(manifest=manifest, arrays=arrays)
 
 
-def _neighbours(rng: np.random.Generator, n_items: int, width: int) -> np.ndarray:
+def _neighbours(rng: np.random.Generator, n_items: int, width: int, padding: bool) -> np.ndarray:
     idx = rng.integers(0, n_items, size=(n_items, width)).astype(np.int32)
-    pad = rng.integers(0, width, size=n_items)  # item j keeps its first width - pad[j] neighbours
+    pad = (
+        rng.integers(0, width, size=n_items) if padding else np.zeros(n_items, dtype=np.int64)
+    )  # item j keeps its first width - pad[j] neighbours
     idx[np.arange(width)[None, :] >= (width - pad)[:, None]] = -1
     idx[:, 0] = (np.arange(n_items) + 1) % n_items  # every item has at least one neighbour
     return idx

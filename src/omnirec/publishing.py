@@ -115,14 +115,24 @@ async def publish_bundle(
     for kind in ROW_KINDS:
         per_row = bundle.n_users if kind in ("user", "history") else bundle.n_items
         kind_done = 0
-        for rows in bundle_rows(bundle, kind, batch_size):
-            written += await store.write_model_rows(version, kind, rows)
-            for row_id, payload in rows.items():
-                digest.update(f"{kind}\0{row_id}\0".encode() + payload)
-            _sample(samples.setdefault(kind, {}), rows)
-            kind_done += batch_size
-            await asyncio.sleep(0)  # let requests run between batches (the embedded store never yields)
-            _report(progress, done + min(kind_done, per_row), total)
+        pending: asyncio.Future[int] | None = None
+        try:
+            for rows in bundle_rows(bundle, kind, batch_size):  # encodes the next batch while one is in flight
+                for row_id, payload in rows.items():
+                    digest.update(f"{kind}\0{row_id}\0".encode() + payload)
+                _sample(samples.setdefault(kind, {}), rows)
+                if pending is not None:
+                    written += await pending
+                pending = asyncio.ensure_future(store.write_model_rows(version, kind, rows))
+                kind_done += batch_size
+                _report(progress, done + min(kind_done, per_row), total)
+                await asyncio.sleep(0)  # let requests run between batches (the embedded store never yields)
+            if pending is not None:
+                written += await pending
+        except BaseException:
+            if pending is not None and not pending.done():
+                pending.cancel()
+            raise
         done += per_row
     await _verify(store, version, bundle, samples)
     sealed = VersionInfo(

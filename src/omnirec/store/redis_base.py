@@ -61,6 +61,11 @@ class RedisBase:
             return []
         return list(await self._client.mget(keys))
 
+    async def _mset(self, mapping: dict[str, bytes]) -> None:
+        """Many keys at once; the cluster backend groups them per slot."""
+        if mapping:
+            await self._client.mset(mapping)
+
     async def _delete_matching(self, pattern: str) -> int:
         """UNLINK every key matching a glob pattern (SCAN in batches; the cluster client scans every node)."""
         removed, batch = 0, []

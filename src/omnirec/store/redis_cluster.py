@@ -40,6 +40,10 @@ class RedisClusterStore(RedisStore):
                 await self._client.initialize()
                 self._initialized = True
 
+    async def _mset(self, mapping: dict[str, bytes]) -> None:
+        if mapping:
+            await self._client.mset_nonatomic(mapping)
+
     async def _mget(self, keys: Sequence[str]) -> list[bytes | None]:
         if not keys:
             return []

@@ -12,7 +12,7 @@ from omnirec.store import codec
 from omnirec.store.records import VersionInfo
 from omnirec.store.redis_base import RedisBase, as_str, translate_errors
 
-ROW_BATCH = 1000  # SETs per pipeline round trip
+ROW_BATCH = 1000  # keys per MSET
 
 
 class RedisModels(RedisBase):
@@ -82,10 +82,8 @@ class RedisModels(RedisBase):
         await self._require_staging(version)
         items = list(rows.items())
         for start in range(0, len(items), ROW_BATCH):
-            pipe = self._client.pipeline(transaction=False)
-            for row_id, payload in items[start : start + ROW_BATCH]:
-                pipe.set(self._keys.row(version, kind, row_id), payload)
-            await pipe.execute()
+            batch = items[start : start + ROW_BATCH]
+            await self._mset({self._keys.row(version, kind, row_id): payload for row_id, payload in batch})
         return sum(len(payload) for _, payload in items)
 
     @translate_errors
