@@ -123,11 +123,6 @@ def test_pickle_only_npz_is_refused_even_with_a_valid_checksum(tmp_path: Path) -
     assert not MARKER.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=zipfile.BadZipFile,
-    reason="bundle/io.py load_bundle catches ValueError/OSError but not zipfile.BadZipFile (reported to its owner)",
-)
 def test_unreadable_npz_with_a_matching_checksum_is_a_bundle_error(tmp_path: Path) -> None:
     path = saved(tmp_path)
     (path / ARRAYS).write_bytes(b"PK\x03\x04 not really a zip archive")

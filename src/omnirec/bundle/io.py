@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import time
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -76,7 +77,7 @@ def load_bundle(path: Path, verify_checksum: bool = True) -> ModelBundle:
     try:
         with np.load(arrays_path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, zipfile.BadZipFile) as exc:
         raise BundleError(f"{arrays_path}: cannot read arrays: {exc}") from exc
     validate_arrays(arrays, manifest.dim, where=str(arrays_path))
     return ModelBundle(manifest=manifest, arrays=arrays)
