@@ -12,6 +12,7 @@ from rich.table import Table
 
 from omnirec.data.sample import write_sample_data
 from omnirec.errors import DataError
+from omnirec.offers.sample_offers import write_sample_offers
 
 DATA_ERROR_EXIT_CODE = 2
 
@@ -31,12 +32,16 @@ def sample_data(
 ) -> None:
     """Write a synthetic omnichannel retailer (pets, DIY, home) as a data folder: no download needed.
 
+    Writes events.csv, items.csv, users.csv and offers.toml (the next-best-offer catalogue).
+
     Customers shop on web, app, store, in-store tablet, email and call center; they buy consumables
     again on a cycle, durables once, items that go together, and sometimes return things.
 
     Example: omnirec sample-data --out data/sample
     """
-    summary = write_sample_data(out, n_users=users, n_items=items, days=days, seed=seed)
+    summary = write_sample_data(
+        out, n_users=users, n_items=items, days=days, seed=seed, extra_writers=[write_sample_offers]
+    )
     console = Console()
     console.print(
         f"[green]Wrote[/] {summary.n_events:,} events, {summary.n_items:,} items, "
@@ -47,6 +52,8 @@ def sample_data(
     for (channel, n_channel), (event_type, n_type) in rows:
         table.add_row(channel, f"{n_channel:,}" if channel else "", event_type, f"{n_type:,}" if event_type else "")
     console.print(table)
+    for extra in summary.extra_files:
+        console.print(f"[green]Wrote[/] {extra}")
     console.print(
         f"Example customer with history in {len(summary.example_channels)} channels: "
         f"[bold]{summary.example_user}[/] ({', '.join(summary.example_channels)})"

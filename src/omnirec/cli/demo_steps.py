@@ -14,6 +14,7 @@ from omnirec.data.loading import load_dataset
 from omnirec.data.sample import SampleSummary, write_sample_data
 from omnirec.errors import DataError
 from omnirec.exporting.recommendations import export_recommendations
+from omnirec.offers.sample_offers import write_sample_offers
 from omnirec.training_config import TrainingConfig
 
 EXPORT_USERS = 100
@@ -39,7 +40,7 @@ class DemoPaths:
 
 def sample_step(paths: DemoPaths, users: int, console: Console) -> SampleSummary:
     console.rule("1/5 sample data")
-    summary = write_sample_data(paths.data, n_users=users)
+    summary = write_sample_data(paths.data, n_users=users, extra_writers=[write_sample_offers])
     console.print(
         f"{summary.n_events:,} events, {summary.n_items} items, {summary.n_users:,} customers in {paths.data}"
     )
