@@ -145,6 +145,11 @@ class Tally:
     mixed_items: int = 0  # an item that does not belong to the response's model_version
     by_version: dict[str, int] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
+    samples: list[str] = field(default_factory=list)  # the first unexpected answers, for the report
+
+    def note(self, what: str) -> None:
+        if len(self.samples) < 5:
+            self.samples.append(what[:300])
 
 
 def next_request(rng: random.Random, seq: int) -> tuple[str, str, str, Any]:
@@ -177,12 +182,14 @@ def check(kind: str, response: httpx.Response, items: dict[str, frozenset[str]],
     status = response.status_code
     if status >= 500:
         tally.status_5xx += 1
+        tally.note(f"{status} {kind} {response.request.url.path}: {response.text}")
         return
     if status == 404 and kind in ("similar", "basket"):
         tally.status_4xx_expected += 1
         return
     if status >= 300:
         tally.status_other += 1
+        tally.note(f"{status} {kind} {response.request.url.path}: {response.text}")
         return
     tally.ok += 1
     if kind == "events":
@@ -202,8 +209,9 @@ async def send(client: httpx.AsyncClient, rng: random.Random, seq: int, tally: T
     start = time.perf_counter()
     try:
         response = await client.request(method, path, json=body)
-    except httpx.HTTPError:
+    except httpx.HTTPError as exc:
         tally.transport_errors += 1
+        tally.note(f"{kind} {path}: {type(exc).__name__} {exc}")
         return
     tally.latencies_ms.append((time.perf_counter() - start) * 1000)
     check(kind, response, items, tally)

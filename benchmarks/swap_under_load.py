@@ -83,6 +83,8 @@ def report(args: argparse.Namespace, tally: h.Tally, took: list[float], elapsed:
     )
     print(f"latency ms p50={p50:.1f} p95={p95:.1f} p99={p99:.1f}")
     print("activation -> served (ms): " + ", ".join(f"{t:.0f}" for t in took))
+    for sample in tally.samples:
+        print(f"  unexpected: {sample}")
 
 
 if __name__ == "__main__":
