@@ -11,7 +11,7 @@ from omnirec.errors import StoreUnavailable
 from omnirec.store.factory import open_store
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import VersionInfo
-from redis_servers import free_port
+from redis_servers import RedisServer, free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -127,3 +127,14 @@ async def test_dead_port_raises_store_unavailable(scheme: str) -> None:
 def test_unknown_scheme_lists_the_supported_ones() -> None:
     with pytest.raises(ValueError, match=r"memory://, redis://, rediss://, redis\+cluster://"):
         open_store("mongodb://localhost")
+
+
+async def test_redis_outage_and_recovery(redis_server_process: RedisServer) -> None:
+    store = open_store(redis_server_process.url, prefix="t", timeout_ms=200)
+    await store.set_features("c1", {"segment": "a"})
+    redis_server_process.stop()
+    with pytest.raises(StoreUnavailable):
+        await store.get_customer("c1")
+    redis_server_process.start()  # same port, empty (no persistence)
+    assert (await store.get_customer("c1")).features == {}
+    await store.close()
