@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -72,8 +73,26 @@ def _export_env(
         os.environ[ENV_PREFIX + "AUTH_ENABLED"] = "false"
 
 
+BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def single_threaded_blas() -> None:
+    """One BLAS thread per worker: a request's 100k x 64 scoring takes ~2 ms single-threaded but ~12 ms
+    when OpenBLAS threads fight over 2 cores (benchmarks/RESULTS.md). Scale with --workers instead."""
+    for name in BLAS_THREAD_VARS:
+        os.environ.setdefault(name, "1")
+    if "numpy" in sys.modules:  # too late for the variables in this process: limit the live pool
+        try:
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(limits=1)
+        except ImportError:
+            log.warning("numpy was imported before the BLAS thread limit; set OPENBLAS_NUM_THREADS=1")
+
+
 def run_server(server: Literal["granian", "uvicorn"], host: str, port: int, workers: int) -> None:
     """Run the app factory under the chosen server until interrupted."""
+    single_threaded_blas()
     if server == "uvicorn":
         import uvicorn
 
