@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from bundle_factory import make_bundle
 from omnirec.publishing import ROW_KINDS, bundle_rows, catalogue_arrays, publish_bundle
 from omnirec.store.factory import open_store
-from omnirec.store.keys import Keys
+from omnirec.store.keys import CHUNK_BYTES, Keys
 from omnirec.store.records import CustomerEvent
 
 PREFIX = "bench"
@@ -69,6 +69,7 @@ async def publish(args: argparse.Namespace, url: str) -> dict[str, Any]:
         cooc=args.cooc,
         history_per_user=args.history,
         seed=1,
+        padding=False,
     )
     build_s = time.perf_counter() - t0
     client = redis.Redis.from_url(url)
@@ -87,7 +88,8 @@ async def publish(args: argparse.Namespace, url: str) -> dict[str, Any]:
     arrays = catalogue_arrays(bundle)
     array_raw = sum(int(a.nbytes) for a in arrays.values())
     vec_parts = [keys.array_part(info.version, "item_vectors", 0)]
-    kinds["array part (item_vectors)"] = sample_usage(client, vec_parts, [min(8 << 20, arrays["item_vectors"].nbytes)])
+    part_bytes = min(CHUNK_BYTES, arrays["item_vectors"].nbytes)
+    kinds["array part (item_vectors)"] = sample_usage(client, vec_parts, [part_bytes])
     await store.close()
     return {
         "build_s": build_s,

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CHUNK_BYTES = 8 * 1024 * 1024  # array part size; 1M x 64 float32 = 256 MB = 32 parts
+CHUNK_BYTES = 8 * 1024 * 1024 - 4096  # 256 MB of vectors = 33 parts; below 8 MiB so jemalloc does not round to 10
 DEDUP_MAX = 10_000  # event ids remembered per customer for idempotency (oldest by timestamp dropped)
 IMPRESSION_RETENTION_SECONDS = 30 * 86_400  # impression history kept for caps and fatigue
 
