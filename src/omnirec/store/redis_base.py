@@ -17,6 +17,7 @@ from omnirec.errors import StoreUnavailable
 from omnirec.store import scripts
 from omnirec.store.keys import Keys
 
+BULK_TIMEOUT_MS = 60_000
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -38,10 +39,15 @@ def as_str(value: bytes | str) -> str:
 
 
 class RedisBase:
-    """Holds one redis.asyncio client (standalone or cluster) and the Lua scripts registered on it."""
+    """Holds the redis.asyncio clients (standalone or cluster) and the Lua scripts registered on them.
 
-    def __init__(self, client: Any, prefix: str) -> None:
+    `_client` has the per-request timeout (Settings.store_timeout_ms); `_bulk` (BULK_TIMEOUT_MS) moves
+    whole arrays, whose 8 MB parts cannot cross a network within a 50 ms request budget.
+    """
+
+    def __init__(self, client: Any, prefix: str, bulk: Any = None) -> None:
         self._client = client
+        self._bulk = client if bulk is None else bulk  # whole arrays: hundreds of MB, a long timeout
         self._keys = Keys(prefix)
         self._activate = client.register_script(scripts.ACTIVATE)
         self._version_record = client.register_script(scripts.VERSION_RECORD)
@@ -92,3 +98,5 @@ class RedisBase:
         # closing a store whose server is gone has nothing left to release
         with contextlib.suppress(redis_errors.RedisError, redis_errors.RedisClusterException, OSError):
             await self._client.aclose()
+            if self._bulk is not self._client:
+                await self._bulk.aclose()

@@ -12,7 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio.cluster import RedisCluster
 
-from omnirec.store.redis_store import RedisStore, client_options
+from omnirec.store.redis_base import BULK_TIMEOUT_MS
+from omnirec.store.redis_store import BULK_CONNECTIONS, RedisStore, client_options
 
 
 class RedisClusterStore(RedisStore):
@@ -22,12 +23,12 @@ class RedisClusterStore(RedisStore):
     def from_url(cls, url: str, *, prefix: str, timeout_ms: int) -> RedisClusterStore:
         parts = urlsplit(url)
         plain = urlunsplit(("redis", parts.netloc, "", "", ""))
-        options = client_options(plain, timeout_ms)
-        client = RedisCluster.from_url(plain, **options)
-        return cls(client, prefix)
+        client = RedisCluster.from_url(plain, **client_options(plain, timeout_ms))
+        bulk = RedisCluster.from_url(plain, **client_options(plain, BULK_TIMEOUT_MS, BULK_CONNECTIONS))
+        return cls(client, prefix, bulk)
 
-    def __init__(self, client: RedisCluster, prefix: str) -> None:
-        super().__init__(client, prefix)
+    def __init__(self, client: RedisCluster, prefix: str, bulk: RedisCluster) -> None:
+        super().__init__(client, prefix, bulk)
         self._init_lock = asyncio.Lock()
         self._initialized = False
 
@@ -38,6 +39,7 @@ class RedisClusterStore(RedisStore):
         async with self._init_lock:
             if not self._initialized:
                 await self._client.initialize()
+                await self._bulk.initialize()
                 self._initialized = True
 
     async def _mset(self, mapping: dict[str, bytes]) -> None:

@@ -69,7 +69,7 @@ class RedisModels(RedisBase):
         written = 0
         for name, array in arrays.items():
             header, parts = codec.encode_array(array)
-            pipe = self._client.pipeline(transaction=False)
+            pipe = self._bulk.pipeline(transaction=False)
             for i, part in enumerate(parts):
                 pipe.set(self._keys.array_part(version, name, i), part)
             pipe.set(self._keys.array_meta(version, name), codec.encode(header))
@@ -117,7 +117,8 @@ class RedisModels(RedisBase):
         out = {}
         for name, meta in zip(names, metas, strict=True):
             header = codec.decode(meta, codec.ArrayHeader)  # type: ignore[arg-type]
-            parts = await self._client.mget([self._keys.array_part(version, name, i) for i in range(header.parts)])
+            part_keys = [self._keys.array_part(version, name, i) for i in range(header.parts)]
+            parts = await self._bulk.mget(part_keys)  # one hash tag: one slot, plain MGET on a cluster too
             if any(p is None for p in parts):
                 raise ValueError(f"version {version!r}: array {name!r} is incomplete")
             out[name] = codec.decode_array(header, parts)

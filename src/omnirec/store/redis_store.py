@@ -25,20 +25,21 @@ from omnirec.store import codec
 from omnirec.store import customer_rules as rules
 from omnirec.store.keys import DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
 from omnirec.store.records import AppendResult, CustomerEvent, EventLogEntry, ImpressionRequest
-from omnirec.store.redis_base import as_str, translate_errors
+from omnirec.store.redis_base import BULK_TIMEOUT_MS, as_str, translate_errors
 from omnirec.store.redis_customers import RedisCustomers
 
 PASSWORD_ENV = "OMNIREC_REDIS_PASSWORD"
 MAX_CONNECTIONS = 128  # per process (per node on a cluster); beyond it a call waits up to the timeout
+BULK_CONNECTIONS = 4
 
 
-def client_options(url: str, timeout_ms: int) -> dict[str, Any]:
+def client_options(url: str, timeout_ms: int, max_connections: int = MAX_CONNECTIONS) -> dict[str, Any]:
     """Socket timeouts, one immediate retry, and the password from the environment when the URL has none."""
     options: dict[str, Any] = {
         "socket_timeout": timeout_ms / 1000,
         "socket_connect_timeout": timeout_ms / 1000,
         "retry": Retry(NoBackoff(), 1),
-        "max_connections": MAX_CONNECTIONS,
+        "max_connections": max_connections,
     }
     if urlsplit(url).password is None and os.environ.get(PASSWORD_ENV):
         options["password"] = os.environ[PASSWORD_ENV]
@@ -50,9 +51,13 @@ class RedisStore(RedisCustomers):
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str, timeout_ms: int) -> RedisStore:
-        options = client_options(url, timeout_ms)
-        pool = aioredis.BlockingConnectionPool.from_url(url, timeout=timeout_ms / 1000, **options)
-        return cls(aioredis.Redis(connection_pool=pool), prefix)
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, timeout=timeout_ms / 1000, **client_options(url, timeout_ms)
+        )
+        bulk = aioredis.BlockingConnectionPool.from_url(
+            url, timeout=BULK_TIMEOUT_MS / 1000, **client_options(url, BULK_TIMEOUT_MS, BULK_CONNECTIONS)
+        )
+        return cls(aioredis.Redis(connection_pool=pool), prefix, aioredis.Redis(connection_pool=bulk))
 
     # -- customers: events (identity, consent, erasure in RedisCustomers) --------------------------
     @translate_errors
