@@ -139,3 +139,29 @@ class Problem(Schema):
     detail: str
     instance: str | None = None
     errors: list[dict[str, str]] | None = None
+
+
+class NextBestOffer(Schema):
+    """One offer for a customer: expected value = propensity x value; reasons say why it is eligible."""
+
+    offer_id: str
+    title: str
+    message: str
+    code: str
+    items: list[str]
+    value: float
+    propensity: float
+    sampled: float
+    expected_value: float
+    mandatory: bool
+    reasons: list[str]
+
+
+class NextBestOfferList(Schema):
+    """Ranked eligible offers for a customer on a channel (mandatory service messages first)."""
+
+    user_id: str
+    channel: str
+    model_version: str | None
+    request_id: str
+    offers: list[NextBestOffer]

@@ -13,6 +13,7 @@ import msgspec
 from omnirec.columns import DEFAULT_CHANNELS, DEFAULT_EVENT_WEIGHTS, OFFER_EVENTS
 from omnirec.data.values import parse_timestamp
 from omnirec.errors import InvalidRequest
+from omnirec.offers.feedback import record_offer_feedback
 from omnirec.schemas import EventError, EventIn, EventsAccepted
 from omnirec.service.reads import StoreReads
 from omnirec.settings import Settings
@@ -59,6 +60,11 @@ class EventService:
                 user_id, [e for _, e in indexed], cap=self._settings.recent_events_cap
             )
             stored = sum(result.stored)
+            offer_events = [e for (_, e), ok in zip(indexed, result.stored, strict=True) if ok and e.offer_id]
+            if offer_events:  # next-best-offer feedback counters, per segment
+                segment = (await self._reads.customer(user_id)).features.get("segment", "")
+                for event in offer_events:
+                    await record_offer_feedback(self._reads.store, event, segment)
             accepted += stored
             duplicates += len(result.stored) - stored
         return EventsAccepted(accepted=accepted, rejected=len(errors), duplicates=duplicates, errors=errors)

@@ -8,6 +8,7 @@ from omnirec.api.routes.customers import CustomersController
 from omnirec.api.routes.events import EventsController
 from omnirec.api.routes.health import HealthController
 from omnirec.api.routes.models import ModelsController
+from omnirec.api.routes.offers import OffersController
 from omnirec.api.routes.recommendations import RecommendationsController
 
 ROUTES: list[ControllerRouterHandler] = [
@@ -15,5 +16,6 @@ ROUTES: list[ControllerRouterHandler] = [
     EventsController,
     CustomersController,
     ModelsController,
+    OffersController,
     HealthController,
 ]

@@ -1,0 +1,64 @@
+"""Next-best-offer route (scope `offers`): ranked eligible offers for a customer, impressions taken."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import numpy as np
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+
+from omnirec.api.auth import SCOPE_OPT
+from omnirec.errors import NoActiveModel, UnknownOffer
+from omnirec.offers.catalog import decode_offer_catalog
+from omnirec.offers.engine import next_best_offers
+from omnirec.schemas import NextBestOffer, NextBestOfferList
+from omnirec.scoring import Catalog
+from omnirec.service.container import Services
+
+Channel = Annotated[str, QueryParameter(min_length=1, max_length=64, description="channel (and consent purpose)")]
+N = Annotated[int, QueryParameter(ge=1, le=20, description="offers to return (mandatory messages come on top)")]
+
+
+class OffersController(Controller):
+    tags = ("offers",)
+    opt = {SCOPE_OPT: "offers"}  # noqa: RUF012 - Litestar layer option
+
+    @get("/v1/users/{user_id:str}/next-best-offer", summary="Next best offers for a customer")
+    async def next_best_offer(
+        self,
+        user_id: FromPath[str],
+        services: NamedDependency[Services],
+        request_id: NamedDependency[str],
+        channel: Channel = "email",
+        n: N = 1,
+    ) -> NextBestOfferList:
+        """Eligible, capped, consent-aware offers ranked by expected value; each one returned counts as shown."""
+        store = services.reads.store
+        payload = await store.get_offer_catalog()
+        if payload is None:
+            raise UnknownOffer("no offer catalogue is published: run `omnirec offers publish offers.toml`")
+        model: Catalog | None
+        try:
+            model = (await services.models.current()).catalog
+        except NoActiveModel:
+            model = None  # offers still work on rules alone, with neutral propensities
+        decisions = await next_best_offers(
+            store, decode_offer_catalog(payload), model, user_id, channel, n, int(time.time()), np.random.default_rng()
+        )
+        return NextBestOfferList(
+            user_id=user_id,
+            channel=channel,
+            model_version=model.version if model is not None else None,
+            request_id=request_id,
+            offers=[
+                NextBestOffer(
+                    offer_id=d.offer_id, title=d.title, message=d.message, code=d.code, items=list(d.items),
+                    value=d.value, propensity=d.propensity, sampled=d.sampled, expected_value=d.expected_value,
+                    mandatory=d.mandatory, reasons=list(d.reasons),
+                )
+                for d in decisions
+            ],
+        )  # fmt: skip

@@ -1,0 +1,56 @@
+"""Journeys through the HTTP API: POST /v1/events, then GET /v1/users/{id}/next-best-offer (scope `offers`)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+
+from api_client import app_client, headers
+from offer_data import SAMPLE_ITEMS, item_of
+from omnirec.offers.catalog import encode_offer_catalog, parse_offer_catalog
+from omnirec.offers.sample_offers import sample_offers_toml
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_cart_and_scratching_post_journeys_and_feedback_over_http() -> None:
+    drill, post = item_of("Cordless Drill"), item_of("Scratching Post")
+    now = time.time()
+
+    async def main() -> None:
+        async with app_client(None, clock=time.time) as (client, store):
+            await store.put_offer_catalog(
+                encode_offer_catalog(parse_offer_catalog(sample_offers_toml(SAMPLE_ITEMS).encode(), "x"))
+            )
+            await store.set_consent("a", {"email": True})
+            await store.set_consent("b", {"email": True})
+            cart = {"user_id": "a", "item_id": drill, "event_type": "add_to_cart", "channel": "web"}
+            buy = {"user_id": "b", "item_id": post, "event_type": "purchase", "channel": "store"}
+            events = [{**cart, "timestamp": iso(now - 5 * 3600)}, {**buy, "timestamp": iso(now - 30 * 86400)}]
+            posted = await client.post("/v1/events", json={"events": events}, headers=headers())
+            assert posted.status_code in (200, 201, 202), posted.text
+            a = await client.get("/v1/users/a/next-best-offer?channel=email&n=1", headers=headers())
+            assert a.status_code == 200, a.text
+            body = a.json()
+            assert [o["offer_id"] for o in body["offers"]] == ["drill-cart-15"] and body["offers"][0][
+                "code"
+            ] == "DRILL15"
+            assert body["request_id"] and "propensity" in body["offers"][0]
+            b = await client.get("/v1/users/b/next-best-offer", headers=headers())
+            assert [o["offer_id"] for o in b.json()["offers"]] == ["cat-food-bundle"]
+            denied = await client.get("/v1/users/a/next-best-offer", headers=headers("recs"))
+            assert denied.status_code == 403
+            click = {
+                "user_id": "a",
+                "item_id": "",
+                "event_type": "offer_clicked",
+                "channel": "email",
+                "offer_id": "drill-cart-15",
+            }
+            assert (await client.post("/v1/events", json={"events": [click]}, headers=headers())).status_code < 300
+            assert (await store.get_offer_feedback(["drill-cart-15"], ""))["drill-cart-15"] == {"clicked": 1.0}
+
+    asyncio.run(main())
