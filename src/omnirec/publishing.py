@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from omnirec.bundle import ModelBundle
+from omnirec.bundle.io import validate_arrays
 from omnirec.errors import BundleError
 from omnirec.store import codec
 from omnirec.store.protocol import FeatureStore
@@ -89,6 +90,7 @@ async def publish_bundle(
     grace_seconds: int = 300,
 ) -> VersionInfo:
     """Write `bundle` as a new store version, verify it, seal it and (by default) activate it."""
+    validate_arrays(bundle.arrays, bundle.manifest.dim, where=f"bundle {bundle.version}")  # before any write
     version = bundle.version
     await cleanup_stale_staging(store, keep=version)
     now = time.time()

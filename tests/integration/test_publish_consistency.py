@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from bundle_factory import make_bundle, version_marker
+from omnirec.errors import BundleError
 from omnirec.publishing import cleanup_stale_staging, publish_bundle
 from omnirec.store import codec
 from omnirec.store.factory import open_store
@@ -155,3 +156,11 @@ async def test_old_versions_are_pruned_after_the_grace_never_the_active(store: F
     remaining = [v.version for v in await store.list_versions()]
     assert remaining == [names[0], "20260109T000000Z-00000009"]
     assert await store.active_version() == names[0]
+
+
+async def test_an_invalid_bundle_is_refused_before_anything_is_written(store: FeatureStore) -> None:
+    bundle = make_bundle(version=V1)
+    del bundle.arrays["cooc_scores"]
+    with pytest.raises(BundleError, match="cooc_scores"):
+        await publish_bundle(bundle, store)
+    assert await store.list_versions() == []
