@@ -174,11 +174,6 @@ async def test_publish_of_a_corrupt_bundle_keeps_the_active_version(
 
 
 @pytest.mark.anyio
-@pytest.mark.xfail(
-    strict=True,
-    reason="publishing.py publish_bundle does not call validate_arrays(bundle.arrays, bundle.manifest.dim) "
-    "before staging: an in-memory bundle with a missing array is published and activated (reported to its owner)",
-)
 @pytest.mark.parametrize("change", [drop_array, wrong_shape, out_of_catalogue])
 async def test_publish_bundle_validates_an_in_memory_bundle(
     change: Callable[[dict[str, np.ndarray]], None], store: FeatureStore
