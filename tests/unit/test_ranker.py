@@ -6,15 +6,16 @@ import numpy as np
 import pytest
 
 from omnirec.bundle.format import BundleManifest, RankerParams
-from omnirec.scoring import Catalog, RankRequest, build_context, rank_for_user
-from omnirec.scoring.ranker import neighbours_from_arrays
+from omnirec.scoring import Catalog, RankRequest, build_context, compute_components, rank_for_user
+from omnirec.scoring.history_features import HISTORY_FEATURES, history_features
+from omnirec.scoring.ranker import FEATURES, neighbours_from_arrays, purchase_exclusion_rate
 
 NOW = 1_700_000_000
 DAY = 86_400
 ITEMS = ["sofa", "catfood", "drill", "bits", "lamp"]
 
 
-def make_catalog(**params: float) -> tuple[Catalog, dict[str, np.ndarray]]:
+def make_catalog(**params: object) -> tuple[Catalog, dict[str, np.ndarray]]:
     arrays = {
         "item_ids": np.array(ITEMS),
         "item_vectors": np.array([[1, 0], [0, 1], [1, 1], [0.5, 0.5], [-1, 0]], dtype=np.float32),
@@ -114,3 +115,93 @@ def test_unknown_exclude_mode_is_refused() -> None:
     ctx = build_context(catalog, user_vector=None, history=())
     with pytest.raises(ValueError, match="exclude"):
         rank_for_user(catalog, ctx, RankRequest(now=NOW, exclude="everything"))
+
+
+def test_history_features_known_answer() -> None:
+    # Three baskets (hours apart): catfood in all three, bits in the oldest only, lamp viewed once.
+    events = [
+        ("catfood", "purchase", NOW - 1 * DAY, "web"),
+        ("lamp", "view", NOW - 1 * DAY, "web"),
+        ("catfood", "purchase", NOW - 15 * DAY, "web"),
+        ("catfood", "purchase", NOW - 29 * DAY, "store"),
+        ("catfood", "purchase", NOW - 29 * DAY, "store"),  # a second line in the same basket counts once
+        ("bits", "purchase", NOW - 29 * DAY, "store"),
+    ]
+    catalog, _ = make_catalog()
+    ctx = build_context(catalog, user_vector=None, history=events)
+    feats = history_features(
+        ctx.items,
+        ctx.times,
+        ctx.types,
+        repeat_rate=catalog.repeat_rate,
+        interval_days=catalog.repeat_interval_days,
+        event_weights=catalog.event_weights,
+        decay=np.ones(ctx.items.shape[0]),
+        now=NOW,
+    )
+    row = {ITEMS[i]: dict(zip(HISTORY_FEATURES, feats.values[p], strict=True)) for p, i in enumerate(feats.items)}
+    assert feats.occasions.tolist() == [3, 1, 0]  # catfood, bits, lamp (ascending item index)
+    cat, bits, lamp = row["catfood"], row["bits"], row["lamp"]
+    assert cat["frequency"] == pytest.approx(1.0) and bits["frequency"] == pytest.approx(1 / 3)
+    assert cat["log_count"] == pytest.approx(np.log(4))
+    # basket weights halve every 3 baskets: newest 1, then 0.5 ** (1 / 3), oldest (bits) 0.5 ** (2 / 3)
+    assert bits["basket_recency"] == pytest.approx(0.5 ** (2 / 3) / (1 + 0.5 ** (1 / 3) + 0.5 ** (2 / 3)))
+    assert cat["recency_short"] == pytest.approx(1.0) and bits["recency_short"] == pytest.approx(0.25)
+    assert bits["recency_long"] == pytest.approx(0.5 ** (28 / 90))
+    assert cat["due"] == pytest.approx(np.exp(-0.5 * np.log(1 / 14) ** 2))  # 1 day of a 14-day interval
+    assert bits["due"] == pytest.approx(np.exp(-0.5 * np.log(29 / 60) ** 2))
+    assert bits["item_repeat_rate"] == pytest.approx(0.3)
+    assert bits["personal_repeat"] == pytest.approx(0.3)  # bought once: the global rate is all we know
+    assert cat["personal_repeat"] == pytest.approx((2 + 2 * 0.8) / 4)
+    assert lamp["bought"] == 0.0 and lamp["interest"] == pytest.approx(1.0) and cat["bought"] == 1.0
+
+
+def test_a_customers_own_repeats_beat_a_low_global_repeat_rate() -> None:
+    # drill rarely gets bought again (1 %), but this customer bought it in two baskets: keep it.
+    catalog, _ = make_catalog(w_model=0.0, w_popularity=1.0, repeat_threshold=0.1)
+    history = [("drill", "purchase", NOW - DAY, "web"), ("drill", "purchase", NOW - 9 * DAY, "web")]
+    history.append(("sofa", "purchase", NOW - 2 * DAY, "web"))
+    ctx = build_context(catalog, user_vector=None, history=history)
+    ranking = rank_for_user(catalog, ctx, RankRequest(now=NOW, k=5))
+    assert "drill" in ids(ranking) and "sofa" not in ids(ranking)
+
+
+def test_learned_weights_rank_by_named_features_and_keep_sources() -> None:
+    catalog, _ = make_catalog(
+        feature_names=("frequency", "popularity"),  # type: ignore[arg-type]
+        feature_weights=(2.0, 0.1),  # type: ignore[arg-type]
+        repeat_threshold=0.0,
+    )
+    history = [("bits", "purchase", NOW - DAY, "web"), ("bits", "purchase", NOW - 5 * DAY, "web")]
+    history.append(("sofa", "purchase", NOW - 3 * DAY, "web"))
+    ctx = build_context(catalog, user_vector=None, history=history)
+    ranking = rank_for_user(catalog, ctx, RankRequest(now=NOW, k=3), with_reasons=True)
+    # frequency: bits 2/3, sofa 1/3; then popularity: lamp 1.0
+    assert ids(ranking) == ["bits", "sofa", "lamp"]
+    assert [item.source for item in ranking.items] == ["buy_again", "buy_again", "popular"]
+    assert ranking.items[0].score == pytest.approx(2 * 2 / 3 + 0.1 * 0.3, abs=1e-6)
+    assert "(2x)" in (ranking.items[0].reason or "")
+
+
+def test_unknown_or_mismatched_features_are_refused() -> None:
+    catalog, _ = make_catalog(feature_names=("telepathy",), feature_weights=(1.0,))  # type: ignore[arg-type]
+    ctx = build_context(catalog, user_vector=None, history=())
+    with pytest.raises(ValueError, match="telepathy"):
+        rank_for_user(catalog, ctx, RankRequest(now=NOW))
+    with pytest.raises(ValueError, match="same length"):
+        RankerParams(feature_names=("model",), feature_weights=())
+
+
+def test_purchased_exclusion_only_removes_items_after_scoring() -> None:
+    catalog, arrays = make_catalog(w_model=1.0, w_history=1.0, w_cooccurrence=0.5, repeat_threshold=0.5)
+    history = [("sofa", "purchase", NOW - DAY, "web"), ("drill", "view", NOW - 2 * DAY, "web")]
+    history.append(("bits", "purchase", NOW - 3 * DAY, "web"))
+    ctx = build_context(catalog, user_vector=np.array([1.0, 0.2], dtype=np.float32), history=history)
+    neighbours = neighbours_from_arrays(arrays["cooc_indices"], arrays["cooc_scores"], ctx.items)
+    full = compute_components(catalog, ctx, RankRequest(now=NOW, exclude="none"), neighbours)
+    kept = compute_components(catalog, ctx, RankRequest(now=NOW), neighbours)
+    dropped = purchase_exclusion_rate(catalog, ctx, full.candidates) < 0.5
+    assert sorted(catalog.item_ids[full.candidates[dropped]].tolist()) == ["bits", "sofa"]
+    assert kept.candidates.tolist() == full.candidates[~dropped].tolist()
+    np.testing.assert_allclose(kept.matrix, full.matrix[~dropped])
+    assert full.matrix.shape[1] == len(FEATURES)

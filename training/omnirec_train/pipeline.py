@@ -51,6 +51,9 @@ def fit_ranker(
             "validation_ndcg@10": round(choice.ndcg, 5),
             "validation_users": choice.users,
             "blends_tried": choice.tried,
+            "ranker": choice.kind,
+            "validation_ndcg@10_blend_in_sample": round(choice.blend_ndcg, 5),
+            "validation_ndcg@10_learned_out_of_fold": round(choice.learned_ndcg, 5),
         }
     else:
         log(f"{len(targets)} validation customers after the time cut: using the fallback blend")

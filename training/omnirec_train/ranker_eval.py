@@ -10,16 +10,16 @@ import numpy as np
 from omnirec.bundle.format import ModelBundle
 from omnirec.scoring import Catalog, Components, RankRequest, compute_components, context_from_bundle, rank_for_user
 from omnirec.scoring.context import UserContext
-from omnirec.scoring.ranker import neighbours_from_arrays
+from omnirec.scoring.ranker import neighbours_from_arrays, purchase_exclusion_rate
 
 
 @dataclass(frozen=True)
 class UserComponents:
-    """One user's candidates and component matrix, plus which candidates the exclusion rule may drop."""
+    """One user's candidates and feature matrix, plus the rate the "purchased" exclusion compares."""
 
     user: str
     components: Components
-    purchased_rate: np.ndarray  # repeat rate of each candidate the user bought, +inf for the others
+    purchased_rate: np.ndarray  # per candidate: excluded when below repeat_threshold (+inf: never)
 
 
 def _contexts(
@@ -48,15 +48,15 @@ def rank_users(
 def collect_components(
     catalog: Catalog, bundle: ModelBundle, users: Sequence[str], now: int, k: int
 ) -> list[UserComponents]:
-    """Components per user with nothing excluded, so the exclusion threshold can be re-applied cheaply.
+    """Components per user with nothing excluded, and each candidate's exclusion rate.
 
-    `catalog` should carry repeat_threshold 0 (no purchased item dropped at candidate time).
+    compute_components applies the "purchased" rule after scaling every column, so dropping the
+    candidates whose rate is below a threshold reproduces exactly what the ranker returns with that
+    repeat_threshold: the trainer can search the threshold without recomputing components.
     """
     out = []
     for user, ctx, neighbours in _contexts(catalog, bundle, users):
-        comp = compute_components(catalog, ctx, RankRequest(now=now, k=k), neighbours)
-        rate = np.full(comp.candidates.shape[0], np.inf)
-        bought = np.isin(comp.candidates, np.fromiter(ctx.purchases, dtype=np.int64, count=len(ctx.purchases)))
-        rate[bought] = catalog.repeat_rate[comp.candidates[bought]]
+        comp = compute_components(catalog, ctx, RankRequest(now=now, k=k, exclude="none"), neighbours)
+        rate = purchase_exclusion_rate(catalog, ctx, comp.candidates)
         out.append(UserComponents(user=user, components=comp, purchased_rate=rate))
     return out

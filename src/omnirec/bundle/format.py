@@ -19,7 +19,10 @@ FORMAT_VERSION = 1
 class RankerParams(msgspec.Struct, frozen=True, kw_only=True):
     """The blend the shipped ranker uses, chosen on a time-based validation split by the trainer.
 
-    Each component is scaled to [0, 1] per request before blending (see omnirec.scoring).
+    Each component is scaled to [0, 1] per request before blending (see omnirec.scoring). When
+    `feature_names` is set, the score is instead the learned linear model sum(weight * feature) over
+    those named per-candidate features (omnirec.scoring.ranker.FEATURES) and the four w_* are unused;
+    bundles without it keep the four-weight blend.
     """
 
     w_model: float = 1.0  # hybrid LightFM affinity (user vector or session vector . item vector + bias)
@@ -30,6 +33,12 @@ class RankerParams(msgspec.Struct, frozen=True, kw_only=True):
     history_half_life_days: float = 30.0  # recency decay of history and co-occurrence evidence
     repeat_threshold: float = 0.1  # items bought before are excluded unless their repeat rate reaches this
     history_events: int = 30  # most recent events that feed session, history and co-occurrence
+    feature_names: tuple[str, ...] = ()  # learned ranker: named features, see omnirec.scoring.ranker.FEATURES
+    feature_weights: tuple[float, ...] = ()  # one weight per feature name
+
+    def __post_init__(self) -> None:
+        if len(self.feature_names) != len(self.feature_weights):
+            raise ValueError("feature_names and feature_weights must have the same length")
 
 
 class BundleManifest(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,13 +1,15 @@
 """The shipped ranker: candidates from the hybrid model, the customer's history, co-occurrence and
-popularity, scored per component, scaled to [0, 1] and blended with the weights the trainer chose.
+popularity, described by named features and scored with the weights the trainer chose.
 
+Two scorings share the candidates: the four-weight blend of components scaled to [0, 1] per request
+(bundles without learned weights), and a learned linear model over FEATURES (RankerParams.feature_names).
 Pure numpy on one customer at a time; the service, `omnirec export` and evaluation all call
 `rank_for_user`, so the same customer gets the same list everywhere.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,15 +18,23 @@ from omnirec.bundle.format import RankerParams
 from omnirec.columns import PURCHASE_EVENTS
 from omnirec.scoring.catalog import Catalog
 from omnirec.scoring.context import UserContext
+from omnirec.scoring.cooccurrence import Neighbours, cooccurrence, lookup
+from omnirec.scoring.cooccurrence import neighbours_from_arrays as neighbours_from_arrays  # re-exported
 from omnirec.scoring.explain import explain
+from omnirec.scoring.history_features import HISTORY_FEATURES, history_features, purchase_occasions
 from omnirec.scoring.search import top_indices
 
 MODEL, HISTORY, COOCCURRENCE, POPULARITY = range(4)
+COMPONENTS = ("model", "history", "cooccurrence", "popularity")
+# Columns of Components.matrix: the four scaled components, then the personal history features.
+FEATURES = (*COMPONENTS, *HISTORY_FEATURES)
+FEATURE_INDEX = {name: i for i, name in enumerate(FEATURES)}
+# Which component each feature's contribution counts toward when an item's source is named.
+FEATURE_GROUPS = np.zeros((len(FEATURES), 4))
+FEATURE_GROUPS[np.arange(4), np.arange(4)] = 1.0
+FEATURE_GROUPS[4:, HISTORY] = 1.0
 EXCLUDE_MODES = ("purchased", "seen", "none")
 SECONDS_PER_DAY = 86_400.0
-
-# Item index -> (neighbour indices, association scores), for the context's recent items.
-Neighbours = Mapping[int, tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,7 @@ class Components:
     """Candidate items and their per-component evidence, each column scaled to [0, 1]."""
 
     candidates: np.ndarray  # int64 item indices, ascending
-    matrix: np.ndarray  # float64 (n_candidates, 4): MODEL, HISTORY, COOCCURRENCE, POPULARITY
+    matrix: np.ndarray  # float64 (n_candidates, len(FEATURES)): MODEL, HISTORY, COOCCURRENCE, POPULARITY, ...
     anchors: np.ndarray  # int64 per candidate: the recent item that most drives co-occurrence, -1 if none
     strategy: str  # personalized | segment | session | popular: what the model component was built from
     channel: str | None = None
@@ -64,18 +74,6 @@ class RankedItem:
 class Ranking:
     items: list[RankedItem] = field(default_factory=list)
     strategy: str = "popular"
-
-
-def neighbours_from_arrays(
-    indices: np.ndarray, scores: np.ndarray, items: np.ndarray
-) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Neighbour lists of the given items from (I, K) arrays, padding (-1) removed."""
-    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for item in np.unique(items).tolist():
-        row = indices[item]
-        keep = row >= 0
-        out[item] = (row[keep].astype(np.int64), scores[item][keep].astype(np.float64))
-    return out
 
 
 def decay(catalog: Catalog, times: np.ndarray, now: int) -> np.ndarray:
@@ -102,12 +100,24 @@ def allowed_mask(catalog: Catalog, ctx: UserContext, request: RankRequest) -> np
     blocked = set(request.exclude_items) | set(request.unavailable)
     if request.exclude == "seen":
         blocked.update(ctx.items.tolist())
-    elif request.exclude == "purchased":
-        threshold = catalog.params.repeat_threshold
-        blocked.update(i for i in ctx.purchases if catalog.repeat_rate[i] < threshold)
+    elif request.exclude == "purchased" and ctx.purchases:
+        bought = np.fromiter(ctx.purchases, dtype=np.int64, count=len(ctx.purchases))
+        rate = purchase_exclusion_rate(catalog, ctx, bought)
+        blocked.update(bought[rate < catalog.params.repeat_threshold].tolist())
     if blocked:
         mask[np.fromiter(blocked, dtype=np.int64)] = False
     return mask
+
+
+def purchase_exclusion_rate(catalog: Catalog, ctx: UserContext, items: np.ndarray) -> np.ndarray:
+    """Per item, the repeat rate the "purchased" rule compares with repeat_threshold (excluded when below).
+
+    Items the customer never bought, or bought in two or more baskets (they evidently buy it again),
+    get +inf and are never excluded; the others get the item's global repeat rate.
+    """
+    occ_items, occ = purchase_occasions(ctx.items, ctx.times, ctx.types)
+    count = lookup(items, occ_items, occ.astype(np.float64))
+    return np.where(count == 1, catalog.repeat_rate[items], np.inf)
 
 
 def query_vector(catalog: Catalog, ctx: UserContext, weights: np.ndarray) -> tuple[np.ndarray | None, str]:
@@ -138,14 +148,20 @@ def _scaled(values: np.ndarray) -> np.ndarray:
 def compute_components(
     catalog: Catalog, ctx: UserContext, request: RankRequest, neighbours: Neighbours | None = None
 ) -> Components:
-    """Candidates and their four evidence columns for one customer."""
+    """Candidates and their FEATURES columns for one customer.
+
+    The "purchased" exclusion drops candidates only after every column is computed and scaled, so a
+    ranking with exclusion equals the ranking without it minus the excluded items (which lets the trainer
+    search the threshold exactly on components computed once).
+    """
     params = catalog.params
-    allowed = allowed_mask(catalog, ctx, request)
+    purchased_rule = request.exclude == "purchased"
+    allowed = allowed_mask(catalog, ctx, dataclasses.replace(request, exclude="none") if purchased_rule else request)
     event_w = np.array([catalog.event_weights.get(t, 0.0) for t in ctx.types], dtype=np.float64)
-    weights = event_w * decay(catalog, ctx.times, request.now)
+    recency = decay(catalog, ctx.times, request.now)
+    weights = event_w * recency
     query, strategy = query_vector(catalog, ctx, weights)
-    channel_row = catalog.channel_row(request.channel)
-    popularity = catalog.popularity[channel_row]
+    popularity = catalog.popularity[catalog.channel_row(request.channel)]
 
     pools = [top_indices(np.where(allowed, popularity, -np.inf), max(2 * request.k, 50))]
     if query is not None:
@@ -156,70 +172,59 @@ def compute_components(
     history_w = np.where(is_purchase, weights * catalog.repeat_rate[ctx.items], weights)
     hist_items, hist_inverse = np.unique(ctx.items, return_inverse=True)
     hist_scores = np.bincount(hist_inverse, weights=history_w, minlength=hist_items.shape[0])
-    pools.append(hist_items[allowed[hist_items] & (hist_scores > 0)])
+    personal = history_features(
+        ctx.items,
+        ctx.times,
+        ctx.types,
+        repeat_rate=catalog.repeat_rate,
+        interval_days=catalog.repeat_interval_days,
+        event_weights=catalog.event_weights,
+        decay=recency,
+        now=request.now,
+    )
+    interest = personal.values[:, HISTORY_FEATURES.index("interest")]
+    evidence = (hist_scores > 0) | (personal.occasions > 0) | (interest > 0)
+    pools.append(hist_items[allowed[hist_items] & evidence])
 
     # Co-occurrence with the recent items, remembering which recent item contributes most.
-    co_items, co_scores, co_anchor = _cooccurrence(ctx, np.maximum(weights, 0), params, neighbours or {})
+    recent = slice(0, params.history_events)
+    co_items, co_scores, co_anchor = cooccurrence(ctx.items[recent], np.maximum(weights[recent], 0), neighbours or {})
     pools.append(co_items[allowed[co_items]])
 
     candidates = np.unique(np.concatenate(pools).astype(np.int64))
-    matrix = np.zeros((candidates.shape[0], 4), dtype=np.float64)
+    matrix = np.zeros((candidates.shape[0], len(FEATURES)), dtype=np.float64)
     if candidates.size:
         raw = catalog.vectors[candidates] @ query if query is not None else np.zeros(candidates.shape[0])
         raw = raw + catalog.biases[candidates]
         span = raw.max() - raw.min()
         matrix[:, MODEL] = (raw - raw.min()) / span if span > 0 else 0.0
-        matrix[:, HISTORY] = _scaled(_lookup(candidates, hist_items, np.maximum(hist_scores, 0)))
-        matrix[:, COOCCURRENCE] = _scaled(_lookup(candidates, co_items, co_scores))
+        matrix[:, HISTORY] = _scaled(lookup(candidates, hist_items, np.maximum(hist_scores, 0)))
+        matrix[:, COOCCURRENCE] = _scaled(lookup(candidates, co_items, co_scores))
         matrix[:, POPULARITY] = popularity[candidates]
-    anchors = _lookup(candidates, co_items, co_anchor.astype(np.float64), fill=-1).astype(np.int64)
+        matrix[:, len(COMPONENTS) :] = lookup(candidates, personal.items, personal.values)
+    anchors = lookup(candidates, co_items, co_anchor.astype(np.float64), fill=-1).astype(np.int64)
+    if purchased_rule and candidates.size:
+        keep = purchase_exclusion_rate(catalog, ctx, candidates) >= params.repeat_threshold
+        candidates, matrix, anchors = candidates[keep], matrix[keep], anchors[keep]
     return Components(candidates, matrix, anchors, strategy, request.channel)
 
 
-def _cooccurrence(
-    ctx: UserContext, weights: np.ndarray, params: RankerParams, neighbours: Neighbours
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    recent_items = ctx.items[: params.history_events]
-    anchor_items, inverse = np.unique(recent_items, return_inverse=True)
-    anchor_w = np.bincount(inverse, weights=weights[: params.history_events], minlength=anchor_items.shape[0])
-    parts_i, parts_s, parts_a = [], [], []
-    for anchor, w in zip(anchor_items.tolist(), anchor_w.tolist(), strict=True):
-        if w <= 0 or anchor not in neighbours:
-            continue
-        idx, scores = neighbours[anchor]
-        parts_i.append(idx)
-        parts_s.append(scores * w)
-        parts_a.append(np.full(idx.shape[0], anchor, dtype=np.int64))
-    if not parts_i:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, np.empty(0), empty
-    idx, contrib, anchor_of = np.concatenate(parts_i), np.concatenate(parts_s), np.concatenate(parts_a)
-    items, inv = np.unique(idx, return_inverse=True)
-    totals = np.bincount(inv, weights=contrib, minlength=items.shape[0])
-    best = np.full(items.shape[0], -1, dtype=np.int64)
-    order = np.lexsort((-contrib, inv))  # per item, the largest contribution first
-    first = np.unique(inv[order], return_index=True)[1]
-    best[inv[order][first]] = anchor_of[order][first]
-    return items, totals, best
-
-
-def _lookup(keys: np.ndarray, items: np.ndarray, values: np.ndarray, fill: float = 0.0) -> np.ndarray:
-    out = np.full(keys.shape[0], fill, dtype=np.float64)
-    if items.size:
-        pos = np.searchsorted(items, keys)
-        pos = np.minimum(pos, items.shape[0] - 1)
-        hit = items[pos] == keys
-        out[hit] = values[pos[hit]]
-    return out
-
-
-def blend_weights(params: RankerParams) -> np.ndarray:
-    return np.array([params.w_model, params.w_history, params.w_cooccurrence, params.w_popularity])
+def feature_weights(params: RankerParams) -> np.ndarray:
+    """Weight of each FEATURES column: the learned weights, or the four blend weights of older bundles."""
+    weights = np.zeros(len(FEATURES))
+    if not params.feature_names:
+        weights[:4] = [params.w_model, params.w_history, params.w_cooccurrence, params.w_popularity]
+        return weights
+    for name, value in zip(params.feature_names, params.feature_weights, strict=True):
+        if name not in FEATURE_INDEX:
+            raise ValueError(f"unknown ranker feature {name!r}; this omnirec scores {', '.join(FEATURES)}")
+        weights[FEATURE_INDEX[name]] += value
+    return weights
 
 
 def blend(components: Components, params: RankerParams) -> np.ndarray:
-    """Final score per candidate: the weighted sum of the scaled components."""
-    return components.matrix @ blend_weights(params)
+    """Final score per candidate: the weighted sum of its feature columns."""
+    return components.matrix @ feature_weights(params)
 
 
 def rank_for_user(
@@ -231,16 +236,28 @@ def rank_for_user(
 ) -> Ranking:
     """The top-k items for a customer with a source (and optionally a reason) per item."""
     comp = compute_components(catalog, ctx, request, neighbours)
-    scores = blend(comp, catalog.params)
+    weights = feature_weights(catalog.params)
+    scores = comp.matrix @ weights
     order = top_indices(scores, request.k)
-    contributions = comp.matrix * blend_weights(catalog.params)
+    groups = _group_contributions(comp, weights, order)
     items = []
-    for pos in order.tolist():
+    for row, pos in enumerate(order.tolist()):
         index = int(comp.candidates[pos])
-        source = _source(int(np.argmax(contributions[pos])), index, ctx, comp.strategy)
+        source = _source(int(np.argmax(groups[row])), index, ctx, comp.strategy)
         reason = explain(catalog, ctx, source, index, int(comp.anchors[pos]), request.channel) if with_reasons else None
         items.append(RankedItem(index, str(catalog.item_ids[index]), round(float(scores[pos]), 6), source, reason))
     return Ranking(items=items, strategy=comp.strategy)
+
+
+def _group_contributions(comp: Components, weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Score contribution of each of the four components for the given rows; -inf where it has no evidence."""
+    matrix = comp.matrix[rows]
+    groups = (matrix * weights) @ FEATURE_GROUPS
+    history = (matrix[:, HISTORY] > 0) | (matrix[:, FEATURE_INDEX["bought"]] > 0)
+    history |= matrix[:, FEATURE_INDEX["interest"]] > 0
+    groups[~history, HISTORY] = -np.inf
+    groups[matrix[:, COOCCURRENCE] <= 0, COOCCURRENCE] = -np.inf
+    return groups
 
 
 def _source(component: int, index: int, ctx: UserContext, strategy: str) -> str:
