@@ -10,10 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from omnirec.columns import ALL_CHANNELS, DEFAULT_CHANNELS
-from omnirec.errors import InvalidRequest, UnknownItem
+from omnirec.errors import InvalidRequest, StoreUnavailable, UnknownItem
 from omnirec.scoring import Catalog, RankedItem, RankRequest, UserContext, build_context, rank_for_user
 from omnirec.scoring.ranker import EXCLUDE_MODES, allowed_mask, decay, query_vector
 from omnirec.scoring.related import basket_complements, similar_items
+from omnirec.service.fallback import DEGRADED_STRATEGY, popular_fallback
 from omnirec.service.model_cache import LoadedModel, ModelCache
 from omnirec.service.reads import NeighbourRows, StoreReads
 from omnirec.settings import Settings
@@ -40,6 +41,7 @@ class Recommendations:
     version: str
     strategy: str
     items: list[RankedItem]
+    degraded: bool = False  # the store was unreachable: popular items from the last loaded model
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,43 @@ class RecommendationService:
         self._settings = settings
         self._clock = clock
 
-    # -- use cases -----------------------------------------------------------------------------
+    # -- use cases: during a store outage each answers from memory, flagged degraded ------------
     async def for_user(self, user_id: str, query: UserQuery) -> Recommendations:
+        """Top-k for a customer; popular in the channel (degraded) when the store cannot be reached."""
+        try:
+            return await self._for_user(user_id, query)
+        except StoreUnavailable:
+            return self._degraded(query)
+
+    async def similar(self, item_id: str, query: UserQuery, user_id: str | None = None) -> Recommendations:
+        """Similar items; popular in the channel minus the item (degraded) when the store cannot be reached."""
+        try:
+            return await self._similar(item_id, query, user_id)
+        except StoreUnavailable:
+            return self._degraded(query, anchors=[item_id], anchors_must_exist=True)
+
+    async def basket(self, item_ids: list[str], query: UserQuery, user_id: str | None = None) -> Recommendations:
+        """Basket complements; popular minus the cart (degraded) when the store cannot be reached."""
+        try:
+            return await self._basket(item_ids, query, user_id)
+        except StoreUnavailable:
+            return self._degraded(query, anchors=item_ids)
+
+    def _degraded(
+        self, query: UserQuery, anchors: list[str] | None = None, anchors_must_exist: bool = False
+    ) -> Recommendations:
+        """The outage answer from the newest model in memory; re-raises StoreUnavailable when none is loaded."""
+        model = self._models.newest()
+        if model is None:
+            raise StoreUnavailable("the feature store is unreachable and no model is loaded yet")
+        catalog = model.catalog
+        self._check(catalog, query.k, query.channel, query.category)
+        if anchors_must_exist and anchors and anchors[0] not in catalog.index:
+            raise UnknownItem(f"item {anchors[0]!r} is not in model version {model.version}")
+        items = popular_fallback(catalog, query.k, query.channel, query.category, exclude=anchors or ())
+        return Recommendations(model.version, DEGRADED_STRATEGY, items, degraded=True)
+
+    async def _for_user(self, user_id: str, query: UserQuery) -> Recommendations:
         model = await self._models.current()
         catalog = model.catalog
         self._check(catalog, query.k, query.channel, query.category)
@@ -81,7 +118,7 @@ class RecommendationService:
         strategy = ranking.strategy if customer.consented else NO_CONSENT
         return Recommendations(model.version, strategy, ranking.items)
 
-    async def similar(self, item_id: str, query: UserQuery, user_id: str | None = None) -> Recommendations:
+    async def _similar(self, item_id: str, query: UserQuery, user_id: str | None = None) -> Recommendations:
         model = await self._models.current()
         catalog = model.catalog
         item = catalog.index.get(item_id)
@@ -100,7 +137,7 @@ class RecommendationService:
         )
         return Recommendations(model.version, "similar" + _personal_suffix(customer, user_id), items)
 
-    async def basket(self, item_ids: list[str], query: UserQuery, user_id: str | None = None) -> Recommendations:
+    async def _basket(self, item_ids: list[str], query: UserQuery, user_id: str | None = None) -> Recommendations:
         model = await self._models.current()
         catalog = model.catalog
         self._check(catalog, query.k, query.channel, query.category)

@@ -32,6 +32,7 @@ def to_wire(
         items=[
             RecommendedItem(item_id=i.item_id, score=i.score, source=i.source, reason=i.reason) for i in result.items
         ],
+        degraded=result.degraded,
     )
 
 
