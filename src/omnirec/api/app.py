@@ -16,12 +16,13 @@ from omnirec.api.auth import KeyRing, api_key_guard
 from omnirec.api.dependencies import DEPENDENCIES
 from omnirec.api.metrics import Metrics
 from omnirec.api.problems import EXCEPTION_HANDLERS
+from omnirec.api.rate_limit import RateLimiter, rate_limit_guard
 from omnirec.api.routes import ROUTES
 from omnirec.errors import NoActiveModel, StoreUnavailable
 from omnirec.service.container import build_services
 from omnirec.settings import Settings
-from omnirec.store.factory import open_store
 from omnirec.store.protocol import FeatureStore
+from omnirec.store.resilient import ResilientStore, open_resilient_store
 
 log = logging.getLogger("omnirec.api")
 
@@ -42,28 +43,33 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        opened = store or open_store(
-            settings.store_url, prefix=settings.key_prefix, timeout_ms=settings.store_timeout_ms
-        )
+        raw, bounded = _open_bounded(settings, store)
         try:
             for hook in startup:
-                await hook(opened)
-            services = build_services(opened, settings, metrics.store_error, clock)
+                await hook(raw)  # bulk work (publishing an embedded bundle), not bounded like requests
+            services = build_services(bounded, settings, metrics.store_error, clock)
             app.state.services = services
             await _preload(services.models.current)
             yield
         finally:
             if store is None:
-                await opened.close()
+                await bounded.close()
 
     return Litestar(
         route_handlers=ROUTES,
         lifespan=[lifespan],
         dependencies=DEPENDENCIES,
-        guards=[api_key_guard],
+        guards=[api_key_guard, rate_limit_guard],  # in this order: the limit is per authenticated key
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[metrics.middleware],
-        state=State({"settings": settings, "metrics": metrics, "keyring": KeyRing(settings)}),
+        state=State(
+            {
+                "settings": settings,
+                "metrics": metrics,
+                "keyring": KeyRing(settings),
+                "rate_limiter": RateLimiter(settings.rate_limit_per_minute),
+            }
+        ),
         openapi_config=OpenAPIConfig(
             title="omnirec",
             version=__version__,
@@ -72,6 +78,17 @@ def create_app(
         ),
         request_max_body_size=settings.max_body_bytes,
     )
+
+
+def _open_bounded(settings: Settings, store: FeatureStore | None) -> tuple[FeatureStore, ResilientStore]:
+    """The plain store and the ResilientStore the services use: every request-path call bounded in time,
+    failures recorded for /health/ready, fail-fast while the store is down."""
+    if isinstance(store, ResilientStore):
+        return store.inner, store
+    if store is not None:
+        return store, ResilientStore(store, settings.store_timeout_ms)
+    bounded = open_resilient_store(settings.store_url, prefix=settings.key_prefix, timeout_ms=settings.store_timeout_ms)
+    return bounded.inner, bounded
 
 
 async def _preload(current: Callable[[], Awaitable[object]]) -> None:
