@@ -8,6 +8,8 @@ After the restart the same app recovers by itself (no new app, no new store).
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 
 import pytest
@@ -86,3 +88,24 @@ async def test_outage_degrades_reads_refuses_writes_and_recovers(redis_server_pr
         await check_lists(client, degraded=False)
         retried = await client.post("/v1/events", json={**EVENT, "event_id": "outage-2"}, headers=h)
         assert retried.status_code == 202 and retried.json()["accepted"] == 1
+
+
+async def test_a_frozen_store_is_cut_off_at_the_bound(redis_server_process: RedisServer) -> None:
+    """SIGSTOP: connections stay open and nothing answers; only the app's own bound keeps answers fast."""
+    settings = api_settings(store_url=redis_server_process.url, key_prefix="frozen", store_timeout_ms=100)
+    async with app_client(BUNDLE, settings=settings) as (client, _):
+        await check_lists(client, degraded=False)
+        assert redis_server_process._proc is not None
+        os.kill(redis_server_process._proc.pid, signal.SIGSTOP)
+        try:
+            await check_lists(client, degraded=True)
+            response, took = await timed(client.post("/v1/events", json=EVENT, headers=headers()))
+            assert_problem(response, 503)
+            assert took < 0.25 + BOUND_S  # the write bound (4 x store_timeout_ms, at least 250 ms) plus slack
+        finally:
+            os.kill(redis_server_process._proc.pid, signal.SIGCONT)
+        deadline = time.monotonic() + 5
+        while (await client.get("/health/ready")).status_code != 200:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        await check_lists(client, degraded=False)

@@ -93,3 +93,17 @@ def test_admin_routes_are_off_by_default() -> None:
     routes = walk(create_app(key_settings(), MemoryStore()))
     activation = [r for r in routes if "activate" in r[1] or r[1].startswith("/v1/admin")]
     assert activation == [], "model activation over HTTP must need settings.admin_routes = true"
+
+
+async def test_rate_limit_per_key_answers_429_problem_with_retry_after() -> None:
+    app = create_app(key_settings(rate_limit_per_minute=3), MemoryStore())
+    first = {"X-API-Key": "key-only-events"}
+    other = {"X-API-Key": "key-only-admin"}
+    async with AsyncTestClient(app, raise_server_exceptions=False) as client:
+        for _ in range(3):
+            assert (await client.post("/v1/events", json={}, headers=first)).status_code != 429
+        limited = await client.post("/v1/events", json={}, headers=first)
+        body = assert_problem(limited, 429)
+        assert int(limited.headers["retry-after"]) >= 1 and "rate limit" in body["detail"]
+        assert (await client.post("/v1/events", json={}, headers=other)).status_code == 403  # own bucket
+        assert (await client.get("/health/live")).status_code == 200  # open routes are never limited
