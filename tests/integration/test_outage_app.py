@@ -101,7 +101,7 @@ async def test_a_frozen_store_is_cut_off_at_the_bound(redis_server_process: Redi
             await check_lists(client, degraded=True)
             response, took = await timed(client.post("/v1/events", json=EVENT, headers=headers()))
             assert_problem(response, 503)
-            assert took < 0.25 + BOUND_S  # the write bound (4 x store_timeout_ms, at least 250 ms) plus slack
+            assert took < 1.0 + BOUND_S  # the write bound (10 x store_timeout_ms, at least 1 s) plus slack
         finally:
             os.kill(redis_server_process._proc.pid, signal.SIGCONT)
         deadline = time.monotonic() + 5

@@ -23,6 +23,7 @@ class StoreHealth:
     last_ok_at: float | None = None  # Unix time
     consecutive_failures: int = 0
     failures_total: int = 0
+    slow_total: int = 0  # reads cut off at their bound: answered degraded, but no sign the store is down
     _open_until: float = field(default=0.0, repr=False)  # monotonic
 
     def record_ok(self) -> None:
@@ -39,6 +40,14 @@ class StoreHealth:
         self.last_error_at = time.time()
         if self.consecutive_failures >= self.failure_threshold:
             self._open_until = time.monotonic() + self.cooldown_s
+
+    def record_slow(self, error: str) -> None:
+        """A read exceeded its bound. Under CPU load this is event-loop latency as often as a slow store, so
+        it neither marks the store unhealthy nor opens the breaker (a store that is really down also fails
+        writes and connections, which do)."""
+        self.slow_total += 1
+        self.last_error = error
+        self.last_error_at = time.time()
 
     @property
     def fail_fast(self) -> bool:
@@ -59,4 +68,5 @@ class StoreHealth:
             "last_ok_at": self.last_ok_at,
             "consecutive_failures": self.consecutive_failures,
             "failures_total": self.failures_total,
+            "slow_total": self.slow_total,
         }

@@ -36,9 +36,10 @@ BULK_TIMEOUT_MS = 30_000  # whole model arrays, publishing, erasure, event-log p
 class ResilientStore:
     """FeatureStore by delegation: reads bounded by `timeout_ms`, writes by `write_timeout_ms`.
 
-    A timeout, a connection error or an open breaker raises StoreUnavailable and marks the store
-    unhealthy; any answer marks it healthy; domain errors of the inner store (InvalidRequest,
-    ValueError) pass through unchanged.
+    A read cut off at its bound raises StoreUnavailable (the caller answers degraded) and counts as slow;
+    connection errors and write/bulk timeouts mark the store unhealthy and, repeated, open the breaker,
+    during which calls fail at once. Any answer marks it healthy again. Domain errors of the inner store
+    (InvalidRequest, ValueError) pass through unchanged.
     """
 
     def __init__(
@@ -52,7 +53,7 @@ class ResilientStore:
     ) -> None:
         self.inner = inner
         self.read_timeout_s = timeout_ms / 1000
-        self.write_timeout_s = (write_timeout_ms or max(4 * timeout_ms, 250)) / 1000
+        self.write_timeout_s = (write_timeout_ms or default_write_timeout_ms(timeout_ms)) / 1000
         self.bulk_timeout_s = bulk_timeout_ms / 1000
         self.health = health or StoreHealth()
 
@@ -77,7 +78,11 @@ class ResilientStore:
         try:
             result = await asyncio.wait_for(awaitable, timeout_s)
         except TimeoutError:
-            self.health.record_failure(f"{what} took longer than {timeout_s * 1000:.0f} ms")
+            message = f"{what} took longer than {timeout_s * 1000:.0f} ms"
+            if timeout_s == self.read_timeout_s:
+                self.health.record_slow(message)
+            else:
+                self.health.record_failure(message)
             raise StoreUnavailable(f"feature store did not answer {what} within {timeout_s * 1000:.0f} ms") from None
         except StoreUnavailable as exc:
             self.health.record_failure(str(exc))
@@ -190,10 +195,15 @@ class ResilientStore:
         return await self._read(self.inner.get_unavailable_items(store_id), "get_unavailable_items")
 
 
+def default_write_timeout_ms(read_timeout_ms: int) -> int:
+    """Writes must not be refused for a busy moment (a refused write costs the client a retry): 10x, >= 1 s."""
+    return max(10 * read_timeout_ms, 1000)
+
+
 def open_resilient_store(
     url: str, *, prefix: str, timeout_ms: int, write_timeout_ms: int | None = None
 ) -> ResilientStore:
     """open_store wrapped in a ResilientStore: socket operations get the write bound, whole reads `timeout_ms`."""
-    wrapper_write_ms = write_timeout_ms or max(4 * timeout_ms, 250)
+    wrapper_write_ms = write_timeout_ms or default_write_timeout_ms(timeout_ms)
     inner = open_store(url, prefix=prefix, timeout_ms=wrapper_write_ms)
     return ResilientStore(inner, timeout_ms, write_timeout_ms=wrapper_write_ms)
