@@ -143,6 +143,7 @@ class Tally:
     transport_errors: int = 0
     wrong_version: int = 0  # model_version not one of the published versions
     mixed_items: int = 0  # an item that does not belong to the response's model_version
+    degraded: int = 0  # lists answered from memory because a store call exceeded its bound
     by_version: dict[str, int] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
     samples: list[str] = field(default_factory=list)  # the first unexpected answers, for the report
@@ -200,6 +201,7 @@ def check(kind: str, response: httpx.Response, items: dict[str, frozenset[str]],
         tally.wrong_version += 1
         return
     tally.by_version[version] = tally.by_version.get(version, 0) + 1
+    tally.degraded += bool(body.get("degraded"))
     if any(entry["item_id"] not in items[version] for entry in body["items"]):
         tally.mixed_items += 1
 

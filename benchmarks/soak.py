@@ -78,7 +78,7 @@ def report(args: argparse.Namespace, minutes: list[h.Tally], rss: list[tuple[flo
     print(f"server={args.server} rate={args.rate}/s minutes={args.minutes}")
     print(
         f"{'min':>3} {'requests':>8} {'req/s':>6} {'5xx':>4} {'other':>5} {'p50 ms':>7} {'p95 ms':>7} "
-        f"{'p99 ms':>7} {'RSS MiB':>8}"
+        f"{'p99 ms':>7} {'RSS MiB':>8} {'degraded':>8}"
     )
     rows = []
     for i, tally in enumerate(minutes):
@@ -91,7 +91,7 @@ def report(args: argparse.Namespace, minutes: list[h.Tally], rss: list[tuple[flo
         rows.append((mem, p95))
         print(
             f"{i + 1:>3} {count:>8} {count / seconds:>6.0f} {tally.status_5xx:>4} {other:>5} {p50:>7.1f} "
-            f"{p95:>7.1f} {p99:>7.1f} {mem:>8.1f}"
+            f"{p95:>7.1f} {p99:>7.1f} {mem:>8.1f} {tally.degraded:>8}"
         )
     if len(rows) >= 3:
         (mem0, p950), (mem1, p951) = rows[1], rows[-1]

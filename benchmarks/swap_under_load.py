@@ -79,7 +79,7 @@ def report(args: argparse.Namespace, tally: h.Tally, took: list[float], elapsed:
     )
     print(
         f"wrong_version={tally.wrong_version} mixed_version_lists={tally.mixed_items} "
-        f"lists_by_version={tally.by_version}"
+        f"degraded_lists={tally.degraded} lists_by_version={tally.by_version}"
     )
     print(f"latency ms p50={p50:.1f} p95={p95:.1f} p99={p99:.1f}")
     print("activation -> served (ms): " + ", ".join(f"{t:.0f}" for t in took))
