@@ -43,8 +43,11 @@ class KeyRing:
         return found
 
 
-def api_key_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    """401 without a known key, 403 when the key lacks the route's scope; routes without a scope are open."""
+async def api_key_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """401 without a known key, 403 when the key lacks the route's scope; routes without a scope are open.
+
+    Async although it never awaits: Litestar runs a sync guard in a worker thread, twice per request.
+    """
     scope = handler.opt.get(SCOPE_OPT)
     keyring: KeyRing = connection.app.state.keyring
     if scope is None or not keyring.enabled:

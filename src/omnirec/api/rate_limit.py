@@ -51,7 +51,7 @@ class RateLimiter:
         self._buckets = {c: (t, at) for c, (t, at) in self._buckets.items() if now - at < full_after}
 
 
-def rate_limit_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+async def rate_limit_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """429 when the caller's key (or address) has used up its allowance; open routes are never limited."""
     limiter: RateLimiter | None = getattr(connection.app.state, "rate_limiter", None)
     if limiter is None or not limiter.enabled or handler.opt.get(SCOPE_OPT) is None:
