@@ -153,8 +153,12 @@ def choose_blend(bundle: ModelBundle, targets: Mapping[str, set[str]], now: int,
     oof, params, problem, threshold = learned
     if oof > blend[0]:
         weights = fit_listwise(problem.kept(threshold), l2 or 1.0)
+        # The best four weights ride along: a reader that predates feature_names falls back to them.
         chosen = msgspec.structs.replace(
-            params, feature_names=FEATURES, feature_weights=tuple(round(float(w), 6) for w in weights)
+            params,
+            **{name: getattr(blend[1], name) for name in BLEND_NAMES},
+            feature_names=FEATURES,
+            feature_weights=tuple(round(float(w), 6) for w in weights),
         )
         return BlendChoice(chosen, oof, len(users), tried, "learned", blend[0], oof)
     return BlendChoice(blend[1], blend[0], len(users), tried, "blend", blend[0], oof)

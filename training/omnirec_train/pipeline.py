@@ -2,8 +2,8 @@
 
 Two fits: the first on the training period minus its last `validation_fraction` (by time) only serves
 to choose RankerParams; the shipped model is then refitted on every event, so the newest behaviour
-(what customers bought last week) is in the bundle. The blend weights transfer because every
-component is scaled to [0, 1] per request.
+(what customers bought last week) is in the bundle. The weights transfer because every feature is
+scale-free: components scaled to [0, 1] per request, personal shares, decays and counts of one customer.
 """
 
 from __future__ import annotations
