@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from omnirec.bundle.format import BundleManifest, ModelBundle, RankerParams
 from omnirec.columns import ALL_CHANNELS, DEFAULT_EVENT_WEIGHTS
+from omnirec.scoring.item_filter import ItemFilter
 from omnirec.scoring.search import ItemSearch, build_search
 
 # Arrays the service loads per version (everything item-level; per-user data is read per request).
@@ -48,18 +49,32 @@ class Catalog:
     index: dict[str, int] = field(repr=False)
     user_feature_index: dict[str, int] = field(repr=False)
     search: ItemSearch = field(repr=False)
+    # Per popularity row: the items sold in that channel, most popular first (ties: lower index), and
+    # the share of items sold there. Built once per version so no request sorts or masks the catalogue.
+    popular_order: tuple[np.ndarray, ...] = field(default=(), repr=False)
+    channel_share: tuple[float, ...] = field(default=(), repr=False)
     _category_masks: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_arrays(
-        cls, manifest: BundleManifest, arrays: Mapping[str, np.ndarray], ann_threshold: int = 200_000
+        cls,
+        manifest: BundleManifest,
+        arrays: Mapping[str, np.ndarray],
+        ann_threshold: int = 200_000,
+        background_index: bool = False,
     ) -> Catalog:
-        """Build from catalogue arrays (a bundle's, or the store's copy of them) and the manifest."""
+        """Build from catalogue arrays (a bundle's, or the store's copy of them) and the manifest.
+
+        With `background_index` an HNSW index (catalogues of ann_threshold items or more) is built in a
+        thread while exact search answers (the service); without, it is built before this returns.
+        """
         item_ids = arrays["item_ids"]
         vectors = np.ascontiguousarray(arrays["item_vectors"], dtype=np.float32)
         biases = np.ascontiguousarray(arrays["item_biases"], dtype=np.float32)
         weights = manifest.settings.get("event_weights") or DEFAULT_EVENT_WEIGHTS
         feature_names = arrays["user_feature_names"]
+        channel_mask = arrays["item_channels_mask"]
+        popularity = arrays["popularity"]
         return cls(
             version=manifest.version,
             params=manifest.ranker,
@@ -69,14 +84,18 @@ class Catalog:
             biases=biases,
             categories=arrays["item_categories"],
             channels=tuple(str(c) for c in arrays["channels"]),
-            channel_mask=arrays["item_channels_mask"],
-            popularity=arrays["popularity"],
+            channel_mask=channel_mask,
+            popularity=popularity,
             repeat_rate=arrays["repeat_rate"],
             repeat_interval_days=arrays["repeat_interval_days"],
             user_feature_vectors=arrays["user_feature_vectors"],
             index={str(item): i for i, item in enumerate(item_ids.tolist())},
             user_feature_index={str(f): i for i, f in enumerate(feature_names.tolist())},
-            search=build_search(vectors, biases, ann_threshold=ann_threshold),
+            search=build_search(vectors, biases, ann_threshold=ann_threshold, background=background_index),
+            popular_order=tuple(_popular_order(popularity[r], channel_mask[:, r]) for r in range(popularity.shape[0])),
+            channel_share=tuple(
+                float(channel_mask[:, r].mean()) if len(channel_mask) else 1.0 for r in range(channel_mask.shape[1])
+            ),
         )
 
     @classmethod
@@ -107,6 +126,32 @@ class Catalog:
                 self._category_masks[category] = mask
         return mask
 
+    def item_filter(self, channel: str | None, category: str | None = None, blocked: Iterable[int] = ()) -> ItemFilter:
+        """Items sold in `channel`, in `category` (when given) and not `blocked`: the ranker's allowed set."""
+        row = self.channel_row(channel)
+        category_mask = self.category_mask(category) if category else None
+        return ItemFilter.of(self.channel_mask[:, row], self.channel_share[row], category_mask, blocked)
+
+    def popular(self, channel: str | None, n: int, allowed: ItemFilter) -> np.ndarray:
+        """The n most popular allowed items in the channel's popularity row, best first (ties: lower index).
+
+        Equal to top_indices(np.where(allowed.mask(), popularity[row], -inf), n) but reads only the head of
+        the precomputed order: O(n + blocked) when most items pass, longer only for rare categories.
+        """
+        order = self.popular_order[self.channel_row(channel)]
+        if allowed.category is None and allowed.blocked.size == 0:
+            return order[:n].astype(np.int64)
+        found: list[np.ndarray] = []
+        count, start, step = 0, 0, max(2 * n, 64) + int(allowed.blocked.size)
+        while count < n and start < order.shape[0]:
+            chunk = order[start : start + step].astype(np.int64)
+            chunk = chunk[allowed.allows(chunk)]
+            found.append(chunk)
+            count += chunk.shape[0]
+            start += step
+            step *= 2
+        return np.concatenate(found)[:n] if found else np.empty(0, dtype=np.int64)
+
     def indices_of(self, item_ids: list[str]) -> list[int]:
         """Internal indices of known items, unknown ids dropped."""
         return [self.index[i] for i in item_ids if i in self.index]
@@ -116,3 +161,10 @@ class Catalog:
         rows = [self.user_feature_index.get(f"{k}={v}") for k, v in sorted(features.items())]
         known = [r for r in rows if r is not None]
         return self.user_feature_vectors[known].mean(axis=0) if known else None
+
+
+def _popular_order(popularity: np.ndarray, sold: np.ndarray) -> np.ndarray:
+    """Items sold in a channel with a finite popularity, most popular first, ties by lower index (int32)."""
+    order = np.argsort(-popularity, kind="stable")
+    order = order[sold[order] & np.isfinite(popularity[order])]
+    return order.astype(np.int32)

@@ -1,65 +1,144 @@
 """Top-n search over item vectors: exact (numpy) for small catalogues, HNSW (hnswlib) for large ones.
 
 Scores are `vectors @ query + biases` (LightFM's prediction). HNSW indexes the bias as an extra
-dimension so inner-product search ranks by exactly that score.
+dimension so inner-product search ranks by exactly that score. In the service the HNSW index is built
+in a background thread (`DeferredSearch`): a version serves with exact search until its index is ready.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+import threading
+import time
 from typing import Protocol
 
 import numpy as np
 
+from omnirec.scoring.item_filter import ItemFilter
+
+log = logging.getLogger(__name__)
+Allowed = ItemFilter | np.ndarray | None  # a filter, a whole boolean mask, or None for every item
+
 
 class ItemSearch(Protocol):
-    def top(self, query: np.ndarray, n: int, allowed: np.ndarray | None) -> np.ndarray:
+    @property
+    def kind(self) -> str:
+        """What answers queries now: exact or hnsw."""
+
+    def top(self, query: np.ndarray, n: int, allowed: Allowed) -> np.ndarray:
         """Indices of the n best-scoring allowed items, best first."""
 
 
 class ExactSearch:
-    """Scores every item: exact, and fast enough up to a few hundred thousand items."""
+    """Scores every item: exact; one pass over the vectors (memory-bound) plus one partition per query."""
+
+    kind = "exact"
 
     def __init__(self, vectors: np.ndarray, biases: np.ndarray) -> None:
         self.vectors = vectors
         self.biases = biases
 
-    def top(self, query: np.ndarray, n: int, allowed: np.ndarray | None) -> np.ndarray:
-        scores = self.vectors @ query.astype(np.float32) + self.biases
-        if allowed is not None:
-            scores = np.where(allowed, scores, -np.inf)
-            n = min(n, int(allowed.sum()))
+    def top(self, query: np.ndarray, n: int, allowed: Allowed) -> np.ndarray:
+        scores = self.vectors @ query.astype(np.float32)
+        scores += self.biases
+        if allowed is None or (isinstance(allowed, ItemFilter) and allowed.everything):
+            return top_indices(scores, n)
+        if isinstance(allowed, ItemFilter):
+            # The best items regardless of the filter, then the allowed ones among them, in order: the
+            # same list as masking first whenever enough of them pass, which over-fetching makes usual.
+            head = top_indices(scores, overfetch(n, allowed, scores.shape[0]))
+            kept = head[allowed.allows(head)]
+            if kept.shape[0] >= n or head.shape[0] == scores.shape[0]:
+                return kept[:n]
+            allowed = allowed.mask()
+        scores[~allowed] = -np.inf
         return top_indices(scores, n)
 
 
 class HnswSearch:
     """Approximate inner-product search; falls back to exact when filters leave too few hits."""
 
-    def __init__(self, vectors: np.ndarray, biases: np.ndarray, ef: int = 200, m: int = 16) -> None:
+    kind = "hnsw"
+
+    def __init__(self, vectors: np.ndarray, biases: np.ndarray, ef: int = 200, m: int = 16, threads: int = -1) -> None:
         import hnswlib  # service dependency; imported lazily so small catalogues never build it
 
         self.exact = ExactSearch(vectors, biases)
         data = np.hstack([vectors, biases[:, None]]).astype(np.float32)
         self.index = hnswlib.Index(space="ip", dim=data.shape[1])
         self.index.init_index(max_elements=data.shape[0], ef_construction=ef, M=m, random_seed=7)
-        self.index.add_items(data, np.arange(data.shape[0]))
+        self.index.add_items(data, np.arange(data.shape[0]), num_threads=threads)
         self.index.set_ef(ef)
+        self.index.set_num_threads(1)  # one query at a time per worker; workers scale across cores
 
-    def top(self, query: np.ndarray, n: int, allowed: np.ndarray | None) -> np.ndarray:
-        fetch = min(self.index.get_current_count(), max(n * 4, 64))
+    def top(self, query: np.ndarray, n: int, allowed: Allowed) -> np.ndarray:
+        total = self.index.get_current_count()
+        if isinstance(allowed, ItemFilter):
+            fetch = overfetch(n, allowed, total)
+        else:
+            fetch = max(n * 4, 64) if allowed is not None else n
+        fetch = min(total, fetch)
         labels, _ = self.index.knn_query(np.append(query, 1.0).astype(np.float32)[None, :], k=fetch)
         found = labels[0].astype(np.int64)
-        if allowed is not None:
+        if isinstance(allowed, ItemFilter):
+            found = allowed.keep(found)
+        elif allowed is not None:
             found = found[allowed[found]]
         if found.shape[0] < n:
             return self.exact.top(query, n, allowed)
         return found[:n]
 
 
-def build_search(vectors: np.ndarray, biases: np.ndarray, ann_threshold: int) -> ItemSearch:
-    """Exact below ann_threshold items, HNSW at or above it (benchmarks/ann_benchmark.py measures both)."""
-    if vectors.shape[0] >= ann_threshold:
-        return HnswSearch(vectors, biases)
-    return ExactSearch(vectors, biases)
+class DeferredSearch:
+    """Exact search at once, HNSW as soon as a daemon thread has built the index: loading never waits for it."""
+
+    def __init__(self, vectors: np.ndarray, biases: np.ndarray, threads: int = 1) -> None:
+        self.exact = ExactSearch(vectors, biases)
+        self._ann: HnswSearch | None = None
+        self._done = threading.Event()
+        args = (vectors, biases, threads)
+        self._thread = threading.Thread(target=self._build, args=args, name="hnsw-build", daemon=True)
+        self._thread.start()
+
+    @property
+    def kind(self) -> str:
+        return "hnsw" if self._ann is not None else "exact"
+
+    def _build(self, vectors: np.ndarray, biases: np.ndarray, threads: int) -> None:
+        started = time.perf_counter()
+        try:
+            self._ann = HnswSearch(vectors, biases, threads=threads)
+            log.info("HNSW index of %d items built in %.1f s", vectors.shape[0], time.perf_counter() - started)
+        except Exception:  # keep serving with exact search; the log says why
+            log.exception("building the HNSW index failed; this version keeps exact search")
+        finally:
+            self._done.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the build has finished (tests, benchmarks); True when HNSW now answers."""
+        self._done.wait(timeout)
+        return self._ann is not None
+
+    def top(self, query: np.ndarray, n: int, allowed: Allowed) -> np.ndarray:
+        ann = self._ann
+        return (ann if ann is not None else self.exact).top(query, n, allowed)
+
+
+def build_search(vectors: np.ndarray, biases: np.ndarray, ann_threshold: int, background: bool = False) -> ItemSearch:
+    """Exact below ann_threshold items, HNSW at or above it (benchmarks/ann_benchmark.py measures both).
+
+    With `background` the HNSW index is built in a thread and exact search answers until it is ready.
+    """
+    if vectors.shape[0] < ann_threshold:
+        return ExactSearch(vectors, biases)
+    return DeferredSearch(vectors, biases) if background else HnswSearch(vectors, biases)
+
+
+def overfetch(n: int, allowed: ItemFilter, total: int) -> int:
+    """How many unfiltered best items to take so that usually n of them pass the filter."""
+    share = max(allowed.share, 0.02)
+    return min(total, max(64, math.ceil(1.5 * n / share) + allowed.blocked.shape[0]))
 
 
 def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
@@ -67,7 +146,22 @@ def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
     n = min(n, scores.shape[0])
     if n <= 0:
         return np.empty(0, dtype=np.int64)
-    part = np.argpartition(-scores, n - 1)[:n] if n < scores.shape[0] else np.arange(scores.shape[0])
+    if n < scores.shape[0]:
+        part = np.argpartition(-scores, n - 1)[:n]
+        part = _lowest_index_ties(scores, part)
+    else:
+        part = np.arange(scores.shape[0])
     order = np.lexsort((part, -scores[part]))
     chosen = part[order]
     return chosen[np.isfinite(scores[chosen])]
+
+
+def _lowest_index_ties(scores: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """argpartition keeps an arbitrary subset of the items tied at the cut; keep the lowest indices instead."""
+    chosen = scores[part]
+    cut = chosen.min()
+    at_cut = scores == cut
+    if np.count_nonzero(at_cut) == np.count_nonzero(chosen == cut):
+        return part
+    above = part[chosen > cut]
+    return np.concatenate([above, np.flatnonzero(at_cut)[: part.shape[0] - above.shape[0]]])

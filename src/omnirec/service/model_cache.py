@@ -13,7 +13,6 @@ from omnirec.bundle.format import MANIFEST_ARRAY, BundleManifest, manifest_from_
 from omnirec.errors import NoActiveModel
 from omnirec.scoring import Catalog
 from omnirec.scoring.catalog import CATALOG_ARRAYS
-from omnirec.scoring.search import HnswSearch
 from omnirec.service.reads import StoreReads
 
 log = logging.getLogger(__name__)
@@ -29,7 +28,7 @@ class LoadedModel:
 
     @property
     def search_kind(self) -> str:
-        return "hnsw" if isinstance(self.catalog.search, HnswSearch) else "exact"
+        return self.catalog.search.kind  # "exact" while a large catalogue's HNSW index is still building
 
 
 class ModelCache:
@@ -90,8 +89,9 @@ class ModelCache:
             manifest = manifest_from_array(arrays[MANIFEST_ARRAY])
         except (ValueError, KeyError, msgspec.DecodeError) as exc:  # half-published or pre-manifest version
             raise NoActiveModel(f"model version {version!r} cannot be loaded from the store: {exc}") from exc
-        # Building the search index (HNSW for large catalogues) is CPU work: keep it off the event loop.
-        catalog = await asyncio.to_thread(Catalog.from_arrays, manifest, arrays, self._ann_threshold)
+        # Precomputing the catalogue's orders is CPU work: keep it off the event loop. A large catalogue's
+        # HNSW index builds in its own thread meanwhile; the version serves with exact search until then.
+        catalog = await asyncio.to_thread(Catalog.from_arrays, manifest, arrays, self._ann_threshold, True)
         return LoadedModel(version=version, manifest=manifest, catalog=catalog)
 
     def _loaded(self, version: str, task: asyncio.Task[LoadedModel]) -> None:
