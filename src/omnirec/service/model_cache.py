@@ -45,6 +45,7 @@ class ModelCache:
         self._keep = keep
         self._models: OrderedDict[str, LoadedModel] = OrderedDict()  # oldest first
         self._loading: dict[str, asyncio.Task[LoadedModel]] = {}
+        self._last_active: str | None = None
 
     @property
     def loaded_versions(self) -> list[str]:
@@ -55,7 +56,21 @@ class ModelCache:
 
     async def current(self) -> LoadedModel:
         """The model for one request: the active version when loaded, else the newest loaded one."""
-        active = await self._reads.active_version()
+        return await self.for_active(await self._reads.active_version())
+
+    def expected_version(self) -> str | None:
+        """The version the next request will most likely use: the last active one seen, when loaded.
+
+        A request reads its rows for this version in the same round trip as the active pointer, then
+        re-reads them only when `for_active` picks another model (around a swap).
+        """
+        model = self._models.get(self._last_active) if self._last_active else None
+        model = model or self.newest()
+        return model.version if model is not None else None
+
+    async def for_active(self, active: str | None) -> LoadedModel:
+        """The model for a request that read `active` as the active version (no store call when loaded)."""
+        self._last_active = active
         if active is None:
             newest = self.newest()
             if newest is None:

@@ -17,6 +17,7 @@ from omnirec.scoring.context import HistoryTuple
 from omnirec.store import codec
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import AppendResult, CustomerEvent, CustomerState, VersionInfo
+from omnirec.store.snapshot import CustomerSnapshot, customer_snapshot
 
 T = TypeVar("T")
 NeighbourRows = dict[str, tuple[list[str], np.ndarray]]  # item_id -> (neighbour ids best first, scores)
@@ -50,20 +51,17 @@ class StoreReads:
     async def model_arrays(self, version: str, names: Sequence[str]) -> dict[str, np.ndarray]:
         return await self._call("read_model_arrays", self.store.read_model_arrays(version, names))
 
+    async def snapshot(self, any_id: str, version: str | None, store_id: str | None = None) -> CustomerSnapshot:
+        """Active version, customer state and their rows of `version` (one round trip on Redis)."""
+        return await self._call("customer_snapshot", customer_snapshot(self.store, any_id, version, store_id))
+
     async def user_rows(self, version: str, ids: Sequence[str]) -> tuple[np.ndarray | None, list[HistoryTuple]]:
         """The first trained vector among `ids` (canonical id first) and the training history of all of them."""
         vectors, histories = await asyncio.gather(
             self._call("read_model_rows", self.store.read_model_rows(version, "user", ids)),
             self._call("read_model_rows", self.store.read_model_rows(version, "history", ids)),
         )
-        vector = next((codec.decode_vector(v) for v in vectors if v is not None), None)
-        history: list[HistoryTuple] = [
-            (e.item_id, e.event_type, e.timestamp, e.channel)
-            for payload in histories
-            if payload is not None
-            for e in codec.decode_history(payload)
-        ]
-        return vector, history
+        return decode_user_rows(vectors, histories)
 
     async def neighbour_rows(self, version: str, kind: str, item_ids: Sequence[str]) -> NeighbourRows:
         """Kind 'similar' or 'cooc' rows of some items; items without a row are left out."""
@@ -96,3 +94,17 @@ class StoreReads:
 
     async def ping(self) -> None:
         await self._call("ping", self.store.ping())
+
+
+def decode_user_rows(
+    vectors: Sequence[bytes | None], histories: Sequence[bytes | None]
+) -> tuple[np.ndarray | None, list[HistoryTuple]]:
+    """The first vector present (ids canonical first) and every id's history, decoded."""
+    vector = next((codec.decode_vector(v) for v in vectors if v is not None), None)
+    history: list[HistoryTuple] = [
+        (e.item_id, e.event_type, e.timestamp, e.channel)
+        for payload in histories
+        if payload is not None
+        for e in codec.decode_history(payload)
+    ]
+    return vector, history

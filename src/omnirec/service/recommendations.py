@@ -12,12 +12,15 @@ import numpy as np
 from omnirec.columns import ALL_CHANNELS, DEFAULT_CHANNELS
 from omnirec.errors import InvalidRequest, StoreUnavailable, UnknownItem
 from omnirec.scoring import Catalog, RankedItem, RankRequest, UserContext, build_context, rank_for_user
+from omnirec.scoring.context import HistoryTuple
 from omnirec.scoring.ranker import EXCLUDE_MODES, allowed_mask, decay, query_vector
 from omnirec.scoring.related import basket_complements, similar_items
 from omnirec.service.fallback import DEGRADED_STRATEGY, popular_fallback
 from omnirec.service.model_cache import LoadedModel, ModelCache
-from omnirec.service.reads import NeighbourRows, StoreReads
+from omnirec.service.reads import NeighbourRows, StoreReads, decode_user_rows
 from omnirec.settings import Settings
+from omnirec.store.records import CustomerState
+from omnirec.store.snapshot import CustomerSnapshot
 
 NO_CONSENT = "non_personalized"  # strategy of customers who withheld consent to personalisation
 
@@ -98,12 +101,17 @@ class RecommendationService:
         return Recommendations(model.version, DEGRADED_STRATEGY, items, degraded=True)
 
     async def _for_user(self, user_id: str, query: UserQuery) -> Recommendations:
-        model = await self._models.current()
+        # One round trip for the active version, the customer and their rows (of the version this request
+        # will most likely use; read again below when it uses another), then one for co-occurrence rows.
+        snapshot = await self._reads.snapshot(user_id, self._models.expected_version(), query.store_id)
+        model = await self._models.for_active(snapshot.active_version)
         catalog = model.catalog
         self._check(catalog, query.k, query.channel, query.category)
         if query.exclude not in EXCLUDE_MODES:
             raise InvalidRequest(f"exclude must be one of {', '.join(EXCLUDE_MODES)}")
-        customer, unavailable = await asyncio.gather(self._customer(model, user_id), self._unavailable(model, query))
+        customer = await self._customer_of(model, snapshot)
+        missing = snapshot.unavailable or set()
+        unavailable = frozenset(catalog.indices_of(sorted(missing))) if query.store_id else frozenset()
         ctx = customer.ctx
         neighbours = await self._cooccurrence(model, ctx.items[: catalog.params.history_events].tolist())
         request = RankRequest(
@@ -174,13 +182,28 @@ class RecommendationService:
             return _Customer(empty, consented=False)
         ids = list(dict.fromkeys([state.customer_id, *state.identities]))
         vector, history = await self._reads.user_rows(model.version, ids)
+        return _Customer(self._context(model, state, vector, history), consented=True)
+
+    async def _customer_of(self, model: LoadedModel, snapshot: CustomerSnapshot) -> _Customer:
+        """`_customer` from a snapshot: its rows when they are of the model's version, else read again."""
+        state = snapshot.state
+        if state.consent.get("personalization") is False:
+            return _Customer(build_context(model.catalog, user_vector=None, history=()), consented=False)
+        if snapshot.version == model.version:
+            vector, history = decode_user_rows(snapshot.rows["user"], snapshot.rows["history"])
+        else:
+            vector, history = await self._reads.user_rows(model.version, snapshot.ids)
+        return _Customer(self._context(model, state, vector, history), consented=True)
+
+    def _context(
+        self, model: LoadedModel, state: CustomerState, vector: np.ndarray | None, history: list[HistoryTuple]
+    ) -> UserContext:
         if vector is not None and vector.shape[0] != model.catalog.vectors.shape[1]:
             vector = None  # a row of another shape cannot be this version's; score from events instead
         live = [(e.item_id, e.event_type, e.timestamp, e.channel) for e in state.recent_events]
-        ctx = build_context(
+        return build_context(
             model.catalog, user_vector=vector, history=history, live_events=live, features=state.features
         )
-        return _Customer(ctx, consented=True)
 
     async def _unavailable(self, model: LoadedModel, query: UserQuery) -> frozenset[int]:
         if not query.store_id:

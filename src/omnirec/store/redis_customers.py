@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from omnirec.errors import InvalidRequest
 from omnirec.store import codec
@@ -11,6 +12,8 @@ from omnirec.store.keys import DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
 from omnirec.store.records import CustomerState
 from omnirec.store.redis_base import as_str, translate_errors
 from omnirec.store.redis_models import RedisModels
+
+CUSTOMER_READS = 7  # commands _queue_customer queues
 
 
 class RedisCustomers(RedisModels):
@@ -31,13 +34,22 @@ class RedisCustomers(RedisModels):
     @translate_errors
     async def get_customer(self, any_id: str) -> CustomerState:
         cid = await self._resolve(any_id)
-        k = self._keys
         pipe = self._client.pipeline(transaction=False)  # one slot: one node, one round trip
+        self._queue_customer(pipe, cid)
+        return self._customer_state(cid, await pipe.execute())
+
+    def _queue_customer(self, pipe: Any, cid: str) -> None:
+        """Queue the CUSTOMER_READS commands reading one customer's state on a pipeline."""
+        k = self._keys
         pipe.zrevrange(k.customer(cid, "events"), 0, -1)
         for field in ("purchases", "pcounts", "cart", "consent", "features"):
             pipe.hgetall(k.customer(cid, field))
         pipe.smembers(k.customer(cid, "ids"))
-        events, purchases, pcounts, cart, consent, features, ids = await pipe.execute()
+
+    @staticmethod
+    def _customer_state(cid: str, results: Sequence[Any]) -> CustomerState:
+        """Decode the replies of the commands `_queue_customer` queued."""
+        events, purchases, pcounts, cart, consent, features, ids = results
         return CustomerState(
             customer_id=cid,
             recent_events=[codec.decode_event(e) for e in events],

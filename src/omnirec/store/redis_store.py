@@ -26,7 +26,8 @@ from omnirec.store import customer_rules as rules
 from omnirec.store.keys import DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
 from omnirec.store.records import AppendResult, CustomerEvent, EventLogEntry, ImpressionRequest
 from omnirec.store.redis_base import BULK_TIMEOUT_MS, as_str, translate_errors
-from omnirec.store.redis_customers import RedisCustomers
+from omnirec.store.redis_customers import CUSTOMER_READS, RedisCustomers
+from omnirec.store.snapshot import ROW_KINDS, CustomerSnapshot, compose_snapshot, read_rows
 
 PASSWORD_ENV = "OMNIREC_REDIS_PASSWORD"
 MAX_CONNECTIONS = 128  # per process (per node on a cluster); beyond it a call waits up to the timeout
@@ -58,6 +59,38 @@ class RedisStore(RedisCustomers):
             url, timeout=BULK_TIMEOUT_MS / 1000, **client_options(url, BULK_TIMEOUT_MS, BULK_CONNECTIONS)
         )
         return cls(aioredis.Redis(connection_pool=pool), prefix, aioredis.Redis(connection_pool=bulk))
+
+    # -- the request path: one round trip ---------------------------------------------------------
+    @translate_errors
+    async def customer_snapshot(
+        self, any_id: str, version: str | None, store_id: str | None = None
+    ) -> CustomerSnapshot:
+        """Active version, customer state, the id's rows of `version` and a store's stock in one pipeline.
+
+        Assumes `any_id` is canonical (no alias) and has no linked ids, as most are; otherwise it reads
+        again what that assumption got wrong, so the answer always equals the composed calls'.
+        """
+        k = self._keys
+        pipe = self._client.pipeline(transaction=False)
+        pipe.get(k.active())
+        pipe.get(k.customer(any_id, "alias"))
+        self._queue_customer(pipe, any_id)
+        kinds = ROW_KINDS if version else ()
+        for kind in kinds:
+            pipe.get(k.row(version or "", kind, any_id))
+        if store_id:
+            pipe.smembers(k.stock(store_id))
+        replies = await pipe.execute()
+        if replies[1] is not None:  # a linked anonymous id: its state now lives under the customer's id
+            return await compose_snapshot(self, any_id, version, store_id)
+        active = None if replies[0] is None else as_str(replies[0])
+        state = self._customer_state(any_id, replies[2 : 2 + CUSTOMER_READS])
+        rest = replies[2 + CUSTOMER_READS :]
+        rows: dict[str, list[bytes | None]] = {kind: [rest[i]] for i, kind in enumerate(kinds)}
+        if version and state.identities:
+            rows = await read_rows(self, version, [any_id, *state.identities])
+        unavailable = {as_str(m) for m in rest[len(kinds)]} if store_id else None
+        return CustomerSnapshot(active, state, version, rows, unavailable)
 
     # -- customers: events (identity, consent, erasure in RedisCustomers) --------------------------
     @translate_errors

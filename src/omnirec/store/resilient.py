@@ -28,6 +28,7 @@ from omnirec.store.records import (
     ImpressionRequest,
     VersionInfo,
 )
+from omnirec.store.snapshot import CustomerSnapshot, customer_snapshot
 
 T = TypeVar("T")
 BULK_TIMEOUT_MS = 30_000  # whole model arrays, publishing, erasure, event-log pages: large but rare
@@ -141,6 +142,12 @@ class ResilientStore:
 
     async def read_model_rows(self, version: str, kind: str, ids: Sequence[str]) -> list[bytes | None]:
         return await self._read(self.inner.read_model_rows(version, kind, ids), "read_model_rows")
+
+    async def customer_snapshot(
+        self, any_id: str, version: str | None, store_id: str | None = None
+    ) -> CustomerSnapshot:
+        """The request path's reads (omnirec.store.snapshot), bounded as one read."""
+        return await self._read(customer_snapshot(self.inner, any_id, version, store_id), "customer_snapshot")
 
     # -- customers ---------------------------------------------------------------------------
     async def resolve_customer(self, any_id: str) -> str:
