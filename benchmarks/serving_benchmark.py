@@ -166,14 +166,36 @@ def start_server(server: str, port: int, store_url: str, workers: int, ann: int)
     return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+async def wait_search(port: int, want: str, timeout: float = 900.0) -> float:
+    """Seconds until GET /v1/models/active reports `want` as its search (the HNSW build is in the background).
+
+    A new connection per poll and 8 answers in a row, so that with several workers each one is ready.
+    """
+    started, in_a_row = time.perf_counter(), 0
+    while time.perf_counter() - started < timeout:
+        conn = await Connection.open(port)
+        conn.writer.write(b"GET /v1/models/active HTTP/1.1\r\nHost: bench\r\n\r\n")
+        head = await conn.reader.readuntil(b"\r\n\r\n")
+        length = next(int(line[15:]) for line in head.split(b"\r\n") if line[:15].lower() == b"content-length:")
+        body = await conn.reader.readexactly(length)
+        conn.writer.close()
+        in_a_row = in_a_row + 1 if f'"search":"{want}"'.encode() in body else 0
+        if in_a_row >= 8:
+            return time.perf_counter() - started
+        await asyncio.sleep(0.05 if in_a_row else 0.5)
+    raise RuntimeError(f"search {want!r} not ready after {timeout}s")
+
+
 async def measure(port: int, args: argparse.Namespace) -> dict[str, object]:
     paths = user_paths(args.users)
+    ready = await wait_search(port, "hnsw" if args.items >= args.ann_threshold else "exact")
     for _ in range(3):  # warm-up (model load, numpy caches)
         await closed_loop(port, paths, 1.0, args.connections)
     live_rps, _ = await closed_loop(port, ["/health/live"], args.seconds, args.connections)
     recs_rps, recs_errors = await closed_loop(port, paths, args.seconds, args.connections)
     fixed = await open_loop(port, paths, args.seconds, args.rate)
     return {
+        "search_ready_s": ready,
         "live_rps": live_rps,
         "recs_rps": recs_rps,
         "recs_errors": recs_errors,
@@ -189,7 +211,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", default="1", help="comma-separated worker counts, e.g. 1,2")
     parser.add_argument("--servers", default="granian,uvicorn")
     parser.add_argument("--ann-threshold", type=int, default=200_000, help="items from which HNSW is used")
     args = parser.parse_args()
@@ -207,9 +229,11 @@ def main() -> None:
         started = time.perf_counter()
         asyncio.run(publish(store_url, args.items, args.users))
         print(f"published {args.items} items x 64 dims, {args.users} users in {time.perf_counter() - started:.1f}s")
-        for server in args.servers.split(","):
+        blas = {k: os.environ.get(k, "-") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+        print(f"environment: {blas}")
+        for server, workers in [(s, int(w)) for w in args.workers.split(",") for s in args.servers.split(",")]:
             port = free_port()
-            proc = start_server(server, port, store_url, args.workers, args.ann_threshold)
+            proc = start_server(server, port, store_url, workers, args.ann_threshold)
             try:
                 wait_port(port)
                 result = asyncio.run(measure(port, args))
@@ -221,7 +245,7 @@ def main() -> None:
                     proc.kill()
                     proc.wait()
             print(
-                f"{server} workers={args.workers} ann_threshold={args.ann_threshold}: "
+                f"{server} workers={workers} ann_threshold={args.ann_threshold}: "
                 + ", ".join(f"{k}={_fmt(v)}" for k, v in result.items())
             )
     finally:
