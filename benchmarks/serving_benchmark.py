@@ -29,7 +29,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from bundle_factory import make_bundle  # noqa: E402
-from omnirec.api.asgi import with_manifest  # noqa: E402
 from omnirec.publishing import publish_bundle  # noqa: E402
 from omnirec.store.factory import open_store  # noqa: E402
 
@@ -54,7 +53,7 @@ def wait_port(port: int, timeout: float = 60.0) -> None:
 async def publish(url: str, n_items: int, n_users: int) -> None:
     store = open_store(url, timeout_ms=30_000)
     bundle = make_bundle(n_items=n_items, n_users=n_users, dim=64, seed=1, similar=20, cooc=20, history_per_user=20)
-    await publish_bundle(with_manifest(bundle), store, activate=True, batch_size=5000)
+    await publish_bundle(bundle, store, activate=True, batch_size=5000)
     await store.close()
 
 

@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from omnirec.api.app import create_app
-from omnirec.bundle.format import MANIFEST_ARRAY, ModelBundle, manifest_to_array
+from omnirec.bundle.format import ModelBundle
 from omnirec.publishing import publish_bundle
 from omnirec.settings import ApiKey, Settings
 from omnirec.store.memory import MemoryStore
@@ -37,13 +37,8 @@ def fixed_clock() -> float:
     return float(NOW)
 
 
-def with_manifest(bundle: ModelBundle) -> ModelBundle:
-    """The bundle with its manifest as one more array, so publishing stores it (harmless once publishing does)."""
-    return ModelBundle(bundle.manifest, {**bundle.arrays, MANIFEST_ARRAY: manifest_to_array(bundle.manifest)})
-
-
 async def publish(store: FeatureStore, bundle: ModelBundle, activate: bool = True) -> None:
-    await publish_bundle(with_manifest(bundle), store, activate=activate)
+    await publish_bundle(bundle, store, activate=activate)
 
 
 @asynccontextmanager

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from omnirec.bundle import ModelBundle
+from omnirec.bundle.format import MANIFEST_ARRAY, manifest_to_array
 from omnirec.bundle.io import validate_arrays
 from omnirec.errors import BundleError
 from omnirec.store import codec
@@ -32,8 +33,11 @@ Progress = Callable[[int, int], None]
 
 
 def catalogue_arrays(bundle: ModelBundle) -> dict[str, np.ndarray]:
-    """The arrays stored whole (everything but the per-user ones, which become rows; user_ids is kept)."""
-    return {name: array for name, array in bundle.arrays.items() if name not in ROW_ARRAYS}
+    """The arrays stored whole (everything but the per-user ones, which become rows; user_ids is kept),
+    plus the manifest as MANIFEST_ARRAY so the store's copy of a version is self-describing."""
+    arrays = {name: array for name, array in bundle.arrays.items() if name not in ROW_ARRAYS}
+    arrays[MANIFEST_ARRAY] = manifest_to_array(bundle.manifest)
+    return arrays
 
 
 def bundle_rows(bundle: ModelBundle, kind: str, batch_size: int) -> Iterator[dict[str, bytes]]:

@@ -2,7 +2,7 @@
 
 Configuration travels in the environment so every worker builds the same app: OMNIREC_* settings
 (and OMNIREC_SETTINGS_FILE), plus OMNIREC_SERVE_MODEL = a bundle directory to serve from an embedded
-memory store (published into it at startup).
+memory store (published into it at startup), and OMNIREC_SERVE_OFFERS = an offer file to publish with it.
 """
 
 from __future__ import annotations
@@ -13,16 +13,11 @@ from pathlib import Path
 from litestar import Litestar
 
 from omnirec.api.app import StartupHook, create_app
-from omnirec.bundle.format import MANIFEST_ARRAY, ModelBundle, manifest_to_array
 from omnirec.settings import Settings
 from omnirec.store.protocol import FeatureStore
 
 MODEL_ENV = "OMNIREC_SERVE_MODEL"
-
-
-def with_manifest(bundle: ModelBundle) -> ModelBundle:
-    """The bundle with its manifest as an array, so the store's copy of the version is self-describing."""
-    return ModelBundle(bundle.manifest, {**bundle.arrays, MANIFEST_ARRAY: manifest_to_array(bundle.manifest)})
+OFFERS_ENV = "OMNIREC_SERVE_OFFERS"
 
 
 def publish_at_startup(path: Path) -> StartupHook:
@@ -32,7 +27,18 @@ def publish_at_startup(path: Path) -> StartupHook:
         from omnirec.bundle.io import load_bundle
         from omnirec.publishing import publish_bundle
 
-        await publish_bundle(with_manifest(load_bundle(path)), store, activate=True)
+        await publish_bundle(load_bundle(path), store, activate=True)
+
+    return publish
+
+
+def publish_offers_at_startup(path: Path) -> StartupHook:
+    """A startup hook validating an offer file and making it the store's offer catalogue."""
+
+    async def publish(store: FeatureStore) -> None:
+        from omnirec.offers.catalog import encode_offer_catalog, load_offer_catalog
+
+        await store.put_offer_catalog(encode_offer_catalog(load_offer_catalog(path)))
 
     return publish
 
@@ -44,5 +50,9 @@ def app_from_env() -> Litestar:
     if model:
         from omnirec.store.memory import MemoryStore
 
-        return create_app(settings, MemoryStore(prefix=settings.key_prefix), startup=[publish_at_startup(Path(model))])
+        startup = [publish_at_startup(Path(model))]
+        offers = os.environ.get(OFFERS_ENV)
+        if offers:
+            startup.append(publish_offers_at_startup(Path(offers)))
+        return create_app(settings, MemoryStore(prefix=settings.key_prefix), startup=startup)
     return create_app(settings)

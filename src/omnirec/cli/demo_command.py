@@ -45,7 +45,9 @@ def demo(
         console.print(f"  omnirec serve --model {bundle_path} --no-auth")
         typer.echo(str(bundle_path))
         return
-    serve_step(bundle_path, summary.example_user, example_item(bundle, summary.example_user), host, port, console)
+    serve_step(
+        bundle_path, paths, summary.example_user, example_item(bundle, summary.example_user), host, port, console
+    )
 
 
 def example_item(bundle: ModelBundle, user: str) -> str:

@@ -88,7 +88,9 @@ def export_step(paths: DemoPaths, bundle: ModelBundle, console: Console) -> None
         console.print(f"first line: {fh.readline().strip()[:300]}")
 
 
-def serve_step(bundle_path: Path, example_user: str, example_item: str, host: str, port: int, console: Console) -> None:
+def serve_step(
+    bundle_path: Path, paths: DemoPaths, example_user: str, example_item: str, host: str, port: int, console: Console
+) -> None:
     from omnirec.cli.serve_commands import serve_bundle
 
     console.rule("5/5 serve")
@@ -96,7 +98,7 @@ def serve_step(bundle_path: Path, example_user: str, example_item: str, host: st
     console.print("Try these while it runs (Ctrl+C stops it):")
     for call in example_calls(base, example_user, example_item):
         console.print(f"  {call}", highlight=False, soft_wrap=True)
-    serve_bundle(bundle_path, host=host, port=port)
+    serve_bundle(bundle_path, host=host, port=port, offers=paths.data / "offers.toml")
 
 
 def example_calls(base: str, user: str, item: str) -> list[str]:
@@ -109,6 +111,7 @@ def example_calls(base: str, user: str, item: str) -> list[str]:
         f"curl '{base}/v1/items/{item}/similar?k=5&user_id={user}'",
         f"curl -X POST {base}/v1/events -H 'content-type: application/json' -d '{event}'",
         f"curl '{base}/v1/users/{user}/recommendations?k=5&channel=web&explain=true'   # changed by the tablet view",
+        f"curl '{base}/v1/users/{user}/next-best-offer?channel=email&n=2'",
         f"curl '{base}/v1/models/active'",
         f"curl '{base}/health/ready'",
     ]

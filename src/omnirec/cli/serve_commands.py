@@ -29,8 +29,17 @@ def serve(
     server: str = typer.Option(DEFAULT_SERVER, "--server", help="granian or uvicorn (uvloop + httptools)."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (one per core is a good start)."),
     keygen: bool = typer.Option(False, "--keygen", help="Print a new API key and its sha256 for settings, then exit."),
+    offers: Path | None = typer.Option(
+        None, "--offers", help="With --model: an offer file (.toml/.json) to publish into the embedded store."
+    ),
 ) -> None:
-    """Serve recommendations over HTTP. Keys: settings api_keys = [{name, sha256, scopes}] (see --keygen)."""
+    """Serve recommendations over HTTP. Keys: settings api_keys = [{name, sha256, scopes}] (see --keygen).
+
+    --store URL serves whatever is active in an existing store; --model PATH publishes a bundle (or the
+    newest in a models folder) into an embedded in-process store first.
+
+    Example: omnirec serve --store redis://localhost:6379/0 --settings omnirec.toml --port 8000
+    """
     if keygen:
         print_new_key()
         return
@@ -38,6 +47,10 @@ def serve(
         raise typer.BadParameter("use either --store (an existing store) or --model (embedded), not both")
     if model is not None and not model.is_dir():
         raise typer.BadParameter(f"--model {model} is not a bundle directory (see `omnirec train`)")
+    if offers is not None:
+        if model is None:
+            raise typer.BadParameter("--offers goes with --model; for a store use `omnirec offers publish`")
+        _check_offers(offers)
     if server not in ("granian", "uvicorn"):
         raise typer.BadParameter(f"--server must be granian or uvicorn, got {server!r}")
     try:
@@ -58,7 +71,21 @@ def serve(
     if model is not None and workers > 1:
         typer.secho("note: with --model every worker holds its own embedded store (events are per worker)", err=True)
     _export_env(settings_file, store, host, port, no_auth, model)
+    if offers is not None:
+        os.environ[ENV_PREFIX + "SERVE_OFFERS"] = str(offers.resolve())
     run_server(server, settings.host, settings.port, workers)  # type: ignore[arg-type]
+
+
+def _check_offers(path: Path) -> None:
+    """Refuse a bad offer file before any server starts (the same validation as `omnirec offers publish`)."""
+    from omnirec.errors import OmnirecError
+    from omnirec.offers.catalog import load_offer_catalog
+
+    try:
+        load_offer_catalog(path)
+    except OmnirecError as exc:
+        typer.secho(f"error: {exc}", err=True, fg="red")
+        raise typer.Exit(2) from exc
 
 
 def _export_env(
@@ -123,8 +150,14 @@ def run_server(server: Literal["granian", "uvicorn"], host: str, port: int, work
     ).serve()
 
 
-def serve_bundle(bundle_path: Path, host: str = "127.0.0.1", port: int = 8000, server: str = DEFAULT_SERVER) -> None:
-    """Serve one bundle from the embedded store without API keys (used by `omnirec demo`)."""
+def serve_bundle(
+    bundle_path: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    server: str = DEFAULT_SERVER,
+    offers: Path | None = None,
+) -> None:
+    """Serve one bundle (and optionally an offer file) from the embedded store without API keys (`omnirec demo`)."""
     serve(
         store=None,
         model=bundle_path,
@@ -135,6 +168,7 @@ def serve_bundle(bundle_path: Path, host: str = "127.0.0.1", port: int = 8000, s
         server=server,
         workers=1,
         keygen=False,
+        offers=offers,
     )
 
 
