@@ -22,6 +22,7 @@ from omnirec.scoring.cooccurrence import Neighbours, cooccurrence, lookup
 from omnirec.scoring.cooccurrence import neighbours_from_arrays as neighbours_from_arrays  # re-exported
 from omnirec.scoring.explain import explain
 from omnirec.scoring.history_features import HISTORY_FEATURES, history_features, purchase_occasions
+from omnirec.scoring.item_filter import ItemFilter
 from omnirec.scoring.search import top_indices
 
 MODEL, HISTORY, COOCCURRENCE, POPULARITY = range(4)
@@ -92,11 +93,13 @@ def decay(catalog: Catalog, times: np.ndarray, now: int) -> np.ndarray:
 
 def allowed_mask(catalog: Catalog, ctx: UserContext, request: RankRequest) -> np.ndarray:
     """Items that may be recommended: sold in the channel, in the category, in stock, not excluded."""
+    return allowed_items(catalog, ctx, request).mask()
+
+
+def allowed_items(catalog: Catalog, ctx: UserContext, request: RankRequest) -> ItemFilter:
+    """allowed_mask as an ItemFilter: the catalogue's channel and category arrays plus a small blocked set."""
     if request.exclude not in EXCLUDE_MODES:
         raise ValueError(f"exclude must be one of {EXCLUDE_MODES}")
-    mask = catalog.channel_mask[:, catalog.channel_row(request.channel)].copy()
-    if request.category:
-        mask &= catalog.category_mask(request.category)
     blocked = set(request.exclude_items) | set(request.unavailable)
     if request.exclude == "seen":
         blocked.update(ctx.items.tolist())
@@ -104,9 +107,7 @@ def allowed_mask(catalog: Catalog, ctx: UserContext, request: RankRequest) -> np
         bought = np.fromiter(ctx.purchases, dtype=np.int64, count=len(ctx.purchases))
         rate = purchase_exclusion_rate(catalog, ctx, bought)
         blocked.update(bought[rate < catalog.params.repeat_threshold].tolist())
-    if blocked:
-        mask[np.fromiter(blocked, dtype=np.int64)] = False
-    return mask
+    return catalog.item_filter(request.channel, request.category or None, blocked)
 
 
 def purchase_exclusion_rate(catalog: Catalog, ctx: UserContext, items: np.ndarray) -> np.ndarray:
@@ -156,14 +157,14 @@ def compute_components(
     """
     params = catalog.params
     purchased_rule = request.exclude == "purchased"
-    allowed = allowed_mask(catalog, ctx, dataclasses.replace(request, exclude="none") if purchased_rule else request)
+    allowed = allowed_items(catalog, ctx, dataclasses.replace(request, exclude="none") if purchased_rule else request)
     event_w = np.array([catalog.event_weights.get(t, 0.0) for t in ctx.types], dtype=np.float64)
     recency = decay(catalog, ctx.times, request.now)
     weights = event_w * recency
     query, strategy = query_vector(catalog, ctx, weights)
     popularity = catalog.popularity[catalog.channel_row(request.channel)]
 
-    pools = [top_indices(np.where(allowed, popularity, -np.inf), max(2 * request.k, 50))]
+    pools = [catalog.popular(request.channel, max(2 * request.k, 50), allowed)]  # precomputed order: O(k)
     if query is not None:
         pools.append(catalog.search.top(query, max(4 * request.k, 100), allowed))
 
@@ -184,12 +185,12 @@ def compute_components(
     )
     interest = personal.values[:, HISTORY_FEATURES.index("interest")]
     evidence = (hist_scores > 0) | (personal.occasions > 0) | (interest > 0)
-    pools.append(hist_items[allowed[hist_items] & evidence])
+    pools.append(hist_items[allowed.allows(hist_items) & evidence])
 
     # Co-occurrence with the recent items, remembering which recent item contributes most.
     recent = slice(0, params.history_events)
     co_items, co_scores, co_anchor = cooccurrence(ctx.items[recent], np.maximum(weights[recent], 0), neighbours or {})
-    pools.append(co_items[allowed[co_items]])
+    pools.append(co_items[allowed.allows(co_items)])
 
     candidates = np.unique(np.concatenate(pools).astype(np.int64))
     matrix = np.zeros((candidates.shape[0], len(FEATURES)), dtype=np.float64)
