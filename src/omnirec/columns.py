@@ -43,3 +43,6 @@ DEFAULT_CHANNEL: Final = "web"
 
 # Offer feedback events (next-best-offer); accepted by ingestion, not used as item interactions.
 OFFER_EVENTS: Final = frozenset({"offer_shown", "offer_clicked", "offer_redeemed", "offer_dismissed"})
+
+# users.csv columns named consent_<purpose> (true/false, yes/no, 1/0) are consent flags, not model features.
+CONSENT_PREFIX: Final = "consent_"

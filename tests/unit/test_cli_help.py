@@ -23,6 +23,7 @@ COMMANDS = [
     ["export", "offers"],
     ["export", "events"],
     ["offers", "publish"],
+    ["customers", "import"],
 ]
 
 

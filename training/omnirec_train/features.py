@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from omnirec.columns import CONSENT_PREFIX
 from omnirec.data.event_log import FeatureTable
 from omnirec_train.interactions import IdMap
 
@@ -56,6 +57,8 @@ def _columns(table: FeatureTable, buckets: int, max_values: int) -> list[tuple[s
     cols: list[tuple[str, np.ndarray]] = []
     n = max(len(table), 1)
     for name, values in table.categorical.items():
+        if name.startswith(CONSENT_PREFIX):  # consent flags are customer state, never a model feature
+            continue
         distinct = np.unique(values[values != ""])
         if 0 < distinct.size <= max_values and (distinct.size <= NEAR_UNIQUE_SHARE * n or n < 20):
             cols.append((name, values.astype(str)))

@@ -2,7 +2,8 @@
 
 Configuration travels in the environment so every worker builds the same app: OMNIREC_* settings
 (and OMNIREC_SETTINGS_FILE), plus OMNIREC_SERVE_MODEL = a bundle directory to serve from an embedded
-memory store (published into it at startup), and OMNIREC_SERVE_OFFERS = an offer file to publish with it.
+memory store (published into it at startup), OMNIREC_SERVE_OFFERS = an offer file
+to publish with it and OMNIREC_SERVE_CUSTOMERS = a users.csv to import.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from omnirec.store.protocol import FeatureStore
 
 MODEL_ENV = "OMNIREC_SERVE_MODEL"
 OFFERS_ENV = "OMNIREC_SERVE_OFFERS"
+CUSTOMERS_ENV = "OMNIREC_SERVE_CUSTOMERS"
 
 
 def publish_at_startup(path: Path) -> StartupHook:
@@ -43,6 +45,17 @@ def publish_offers_at_startup(path: Path) -> StartupHook:
     return publish
 
 
+def import_customers_at_startup(path: Path) -> StartupHook:
+    """A startup hook loading customer features and consent from users.csv."""
+
+    async def load(store: FeatureStore) -> None:
+        from omnirec.customer_profiles import import_profiles
+
+        await import_profiles(store, path)
+
+    return load
+
+
 def app_from_env() -> Litestar:
     """The app configured by the environment (see the module docstring)."""
     settings = Settings.from_env()
@@ -54,5 +67,8 @@ def app_from_env() -> Litestar:
         offers = os.environ.get(OFFERS_ENV)
         if offers:
             startup.append(publish_offers_at_startup(Path(offers)))
+        customers = os.environ.get(CUSTOMERS_ENV)
+        if customers:
+            startup.append(import_customers_at_startup(Path(customers)))
         return create_app(settings, MemoryStore(prefix=settings.key_prefix), startup=startup)
     return create_app(settings)

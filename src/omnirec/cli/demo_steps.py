@@ -98,7 +98,8 @@ def serve_step(
     console.print("Try these while it runs (Ctrl+C stops it):")
     for call in example_calls(base, example_user, example_item):
         console.print(f"  {call}", highlight=False, soft_wrap=True)
-    serve_bundle(bundle_path, host=host, port=port, offers=paths.data / "offers.toml")
+    data = paths.data
+    serve_bundle(bundle_path, host=host, port=port, offers=data / "offers.toml", customers=data / "users.csv")
 
 
 def example_calls(base: str, user: str, item: str) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from omnirec.cli.customer_commands import import_customers
 from omnirec.cli.data_commands import sample_data
 from omnirec.cli.demo_command import demo
 from omnirec.cli.event_commands import export_events
@@ -22,6 +23,7 @@ app = typer.Typer(
 )
 export_app = typer.Typer(help="Batch exports for the email system and the next training run.", no_args_is_help=True)
 offers_app = typer.Typer(help="The next-best-offer catalogue.", no_args_is_help=True)
+customers_app = typer.Typer(help="Customer profiles: features and consent.", no_args_is_help=True)
 
 app.command("sample-data")(sample_data)
 app.command("train")(train)
@@ -36,7 +38,9 @@ export_app.command("offers")(export_offers)
 export_app.command("events")(export_events)
 offers_app.command("publish")(publish_offers)
 app.add_typer(export_app, name="export")
+customers_app.command("import")(import_customers)
 app.add_typer(offers_app, name="offers")
+app.add_typer(customers_app, name="customers")
 
 
 def run() -> None:

@@ -32,6 +32,9 @@ def serve(
     offers: Path | None = typer.Option(
         None, "--offers", help="With --model: an offer file (.toml/.json) to publish into the embedded store."
     ),
+    customers: Path | None = typer.Option(
+        None, "--customers", help="With --model: users.csv whose features and consent_* flags are imported."
+    ),
 ) -> None:
     """Serve recommendations over HTTP. Keys: settings api_keys = [{name, sha256, scopes}] (see --keygen).
 
@@ -51,6 +54,8 @@ def serve(
         if model is None:
             raise typer.BadParameter("--offers goes with --model; for a store use `omnirec offers publish`")
         _check_offers(offers)
+    if customers is not None and model is None:
+        raise typer.BadParameter("--customers goes with --model; for a store use `omnirec customers import`")
     if server not in ("granian", "uvicorn"):
         raise typer.BadParameter(f"--server must be granian or uvicorn, got {server!r}")
     try:
@@ -73,6 +78,8 @@ def serve(
     _export_env(settings_file, store, host, port, no_auth, model)
     if offers is not None:
         os.environ[ENV_PREFIX + "SERVE_OFFERS"] = str(offers.resolve())
+    if customers is not None:
+        os.environ[ENV_PREFIX + "SERVE_CUSTOMERS"] = str(customers.resolve())
     run_server(server, settings.host, settings.port, workers)  # type: ignore[arg-type]
 
 
@@ -156,8 +163,9 @@ def serve_bundle(
     port: int = 8000,
     server: str = DEFAULT_SERVER,
     offers: Path | None = None,
+    customers: Path | None = None,
 ) -> None:
-    """Serve one bundle (and optionally an offer file) from the embedded store without API keys (`omnirec demo`)."""
+    """Serve one bundle (optionally with offers and customer profiles) from the embedded store, no API keys."""
     serve(
         store=None,
         model=bundle_path,
@@ -169,6 +177,7 @@ def serve_bundle(
         workers=1,
         keygen=False,
         offers=offers,
+        customers=customers,
     )
 
 

@@ -8,6 +8,7 @@ customers) and returns the path it wrote, which is listed in ``SampleSummary.ext
 from __future__ import annotations
 
 import csv
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -154,6 +155,18 @@ def _write_items(path: Path, items: Sequence[SampleItem]) -> None:
 def _write_users(path: Path, users: Sequence[SampleUser]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["user_id", "segment", "region", "loyalty_tier", "home_store"])
+        writer.writerow(
+            ["user_id", "segment", "region", "loyalty_tier", "home_store", "consent_email", "consent_personalization"]
+        )
         for user in users:
-            writer.writerow([user.user_id, user.segment, user.region, user.loyalty_tier, user.home_store])
+            email, personalization = sample_consent(user.user_id)
+            writer.writerow(
+                [user.user_id, user.segment, user.region, user.loyalty_tier, user.home_store, email, personalization]
+            )
+
+
+def sample_consent(user_id: str) -> tuple[str, str]:
+    """Consent flags from a hash of the id (so adding them changed no random draw): most customers agree
+    to email (85 %) and to personalisation (95 %)."""
+    bucket = zlib.crc32(user_id.encode()) % 100
+    return ("true" if bucket < 85 else "false", "true" if bucket % 20 != 7 else "false")
