@@ -43,6 +43,20 @@ async def test_batch_with_bad_and_duplicate_events() -> None:
         assert again.json()["duplicates"] == 1
 
 
+async def test_a_retried_batch_without_event_ids_is_stored_once_when_timestamped() -> None:
+    events = [
+        {"user_id": "c3", "item_id": "i1", "event_type": "view", "timestamp": "2025-01-01T10:00:00Z"},
+        {"user_id": "c3", "item_id": "i2", "event_type": "add_to_cart", "timestamp": "2025-01-01T10:00:05Z"},
+        {"user_id": "c3", "item_id": "i2", "event_type": "view"},  # no timestamp: cannot be told from a new one
+    ]
+    async with app_client(BUNDLE) as (client, store):
+        first = (await client.post("/v1/events", json={"events": events}, headers=headers())).json()
+        retry = (await client.post("/v1/events", json={"events": events}, headers=headers())).json()
+        assert (first["accepted"], first["duplicates"]) == (3, 0)
+        assert (retry["accepted"], retry["duplicates"]) == (1, 2)
+        assert len((await store.get_customer("c3")).recent_events) == 4
+
+
 async def test_oversize_batch_is_413_and_bad_shapes_400() -> None:
     settings = api_settings(max_batch_events=3, max_body_bytes=4096)
     event = {"user_id": "c1", "item_id": "i1", "event_type": "view"}

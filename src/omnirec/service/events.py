@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 import uuid
@@ -88,13 +89,33 @@ class EventService:
             event_type=raw.event_type,
             timestamp=_timestamp(raw.timestamp, now),
             channel=raw.channel,
-            event_id=raw.event_id or str(uuid.uuid4()),
+            event_id=raw.event_id or _derived_event_id(raw),
             quantity=raw.quantity,
             price=raw.price,
             session_id=raw.session_id,
             store_id=raw.store_id,
             offer_id=raw.offer_id,
         )
+
+
+def _derived_event_id(raw: EventIn) -> str:
+    """An id for an event sent without one. With a client timestamp it is a digest of the event's fields,
+    so a retried batch is stored once (two identical events in the same second count once); without a
+    timestamp the event cannot be told from a new one, so it gets a random id."""
+    if raw.timestamp is None:
+        return str(uuid.uuid4())
+    fields = (
+        raw.user_id,
+        raw.item_id,
+        raw.event_type,
+        str(raw.timestamp),
+        raw.channel,
+        raw.store_id,
+        raw.session_id,
+        raw.offer_id,
+        repr(raw.quantity),
+    )
+    return "auto-" + hashlib.sha256("\x1f".join(fields).encode()).hexdigest()[:32]
 
 
 def _timestamp(value: str | int | float | None, now: int) -> int:
