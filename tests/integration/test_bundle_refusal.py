@@ -7,7 +7,7 @@ refusal shown is the one under test (shape, missing array, pickled data) and not
 from __future__ import annotations
 
 import zipfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,7 +20,6 @@ from omnirec.bundle.format import BundleManifest
 from omnirec.bundle.io import ARRAYS, MANIFEST, file_sha256, load_bundle, save_bundle
 from omnirec.errors import BundleError
 from omnirec.publishing import publish_bundle
-from omnirec.store.factory import open_store
 from omnirec.store.protocol import FeatureStore
 
 MARKER = Path("/tmp/omnirec-bundle-refusal-unpickled")
@@ -132,23 +131,6 @@ def test_unreadable_npz_with_a_matching_checksum_is_a_bundle_error(tmp_path: Pat
 
 
 # -- publish: a refused bundle never reaches the active pointer --------------------------------------
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[FeatureStore]:
-    url = "memory://"
-    if request.param == "redis":
-        server = request.getfixturevalue("redis_server")
-        server.flush()
-        url = server.url
-    opened = open_store(url, prefix="refuse", timeout_ms=2000)
-    yield opened
-    await opened.close()
 
 
 async def publish_from_disk(path: Path, store: FeatureStore) -> None:

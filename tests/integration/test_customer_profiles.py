@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -12,27 +11,9 @@ from omnirec.cli.main import app
 from omnirec.customer_profiles import import_profiles
 from omnirec.data.sample import write_sample_data
 from omnirec.errors import DataError
-from omnirec.store.factory import open_store
 from omnirec.store.protocol import FeatureStore
 
 USERS = "user_id,segment,region,consent_email,consent_personalization\nc1,pet_owner,north,true,yes\nc2,diy,,false,0\n"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[FeatureStore]:
-    url = "memory://"
-    if request.param == "redis":
-        server = request.getfixturevalue("redis_server")
-        server.flush()
-        url = server.url
-    opened = open_store(url, prefix="profiles", timeout_ms=2000)
-    yield opened
-    await opened.close()
 
 
 @pytest.mark.anyio

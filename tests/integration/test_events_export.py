@@ -6,7 +6,6 @@ Runs against memory:// and a real redis-server; the written folder is read back 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,29 +13,11 @@ import pytest
 from omnirec.data.loading import load_dataset
 from omnirec.exporting import events as export_module
 from omnirec.exporting.events import EVENTS_FILE, ExportStateError, export_events, read_position
-from omnirec.store.factory import open_store
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import CustomerEvent
 from omnirec.training_config import TrainingConfig
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[FeatureStore]:
-    url = "memory://"
-    if request.param == "redis":
-        server = request.getfixturevalue("redis_server")
-        server.flush()
-        url = server.url
-    opened = open_store(url, prefix="exp", timeout_ms=2000)
-    yield opened
-    await opened.close()
 
 
 def event(n: int, user: str = "u1", event_type: str = "view", **kw: object) -> CustomerEvent:
