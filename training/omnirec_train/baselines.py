@@ -108,6 +108,7 @@ class ImplicitALS(_Base):
 
     def fit_model(self, events: EventLog, now: int) -> None:
         from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
 
         self.model = AlternatingLeastSquares(
             factors=64,
@@ -117,7 +118,8 @@ class ImplicitALS(_Base):
             num_threads=self.config.threads,
         )
         confidence = sp.csr_matrix(self.user_items * self.alpha, dtype=np.float32)
-        self.model.fit(confidence, show_progress=False)
+        with threadpool_limits(1, "blas"):  # implicit parallelises itself; a BLAS pool on top only contends
+            self.model.fit(confidence, show_progress=False)
 
     def scores(self, user: int, channel: str | None) -> np.ndarray:
         return np.asarray(self.model.item_factors @ self.model.user_factors[user], dtype=np.float64)

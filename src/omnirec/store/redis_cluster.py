@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 from redis.asyncio.cluster import RedisCluster
 
 from omnirec.store.redis_base import BULK_TIMEOUT_MS
-from omnirec.store.redis_store import BULK_CONNECTIONS, RedisStore, client_options
+from omnirec.store.redis_store import RedisStore, client_options
 
 
 class RedisClusterStore(RedisStore):
@@ -24,7 +24,9 @@ class RedisClusterStore(RedisStore):
         parts = urlsplit(url)
         plain = urlunsplit(("redis", parts.netloc, "", "", ""))
         client = RedisCluster.from_url(plain, **client_options(plain, timeout_ms))
-        bulk = RedisCluster.from_url(plain, **client_options(plain, BULK_TIMEOUT_MS, BULK_CONNECTIONS))
+        # The cluster client refuses (MaxConnectionsError) rather than waits when a node's pool is full, so
+        # the bulk client gets the full pool here: concurrent version loads must not fail a request.
+        bulk = RedisCluster.from_url(plain, **client_options(plain, BULK_TIMEOUT_MS))
         return cls(client, prefix, bulk)
 
     def __init__(self, client: RedisCluster, prefix: str, bulk: RedisCluster) -> None:
