@@ -13,7 +13,7 @@ import typer
 from omnirec.settings import ENV_PREFIX, Settings
 
 APP_FACTORY = "omnirec.api.asgi:app_from_env"
-DEFAULT_SERVER = "granian"  # faster of the two in benchmarks/RESULTS.md "## Serving"
+DEFAULT_SERVER = "granian"  # RESULTS.md "## Serving": faster on /health/live, ~2x uvicorn on recs with 2 workers
 log = logging.getLogger("omnirec.serve")
 
 
