@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
+import redis
 
 from omnirec.data.loading import load_dataset
 from omnirec.exporting import events as export_module
 from omnirec.exporting.events import EVENTS_FILE, ExportStateError, export_events, read_position
+from omnirec.store import codec
+from omnirec.store.factory import open_store
+from omnirec.store.keys import Keys
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import CustomerEvent
 from omnirec.training_config import TrainingConfig
@@ -150,3 +155,25 @@ async def test_retried_batch_is_stored_once(store: FeatureStore) -> None:
     retry = await store.append_events("u1", batch, cap=50)
     assert first.stored == [True] * 5 and retry.stored == [False] * 5
     assert len(await store.read_event_log(None, 100)) == 5
+
+
+async def test_a_twice_logged_event_is_exported_once(redis_server: Any, tmp_path: Path) -> None:
+    """The Redis log is at-least-once: a retry after a crash between the log write and the state write
+    logs the event again. Reproduce that log on a real server; the export keeps one row per event_id."""
+    server = redis_server
+    server.flush()
+    store = open_store(server.url, prefix="dup", timeout_ms=2000)
+    raw = redis.Redis.from_url(server.url)
+    try:
+        await add(store, range(0, 3))
+        repeated = event(1)
+        raw.xadd(Keys("dup").event_log(), {"e": codec.encode(repeated)})
+        summary = await export_events(store, tmp_path)
+        assert (summary.written, summary.duplicates) == (3, 1)
+        assert exported_ids(tmp_path) == ["e0", "e1", "e2"]
+        raw.xadd(Keys("dup").event_log(), {"e": codec.encode(repeated)})  # and again, in a later run
+        later = await export_events(store, tmp_path)
+        assert (later.written, later.duplicates) == (0, 1)
+    finally:
+        raw.close()
+        await store.close()

@@ -41,6 +41,8 @@ def export_events(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--store") from exc
     note = f", skipped {summary.skipped:,} offer events" if summary.skipped else ""
+    if summary.duplicates:
+        note += f", dropped {summary.duplicates:,} repeated log entries (event_id already exported)"
     if summary.dropped_bytes:
         note += f", re-exported the uncommitted tail of an interrupted run ({summary.dropped_bytes:,} bytes)"
     console.print(f"exported {summary.written:,} new events{note}; {summary.total:,} in {summary.path}")

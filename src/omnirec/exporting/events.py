@@ -17,6 +17,11 @@ and go to the next run. A file shorter than the committed length was edited by s
 refuses rather than guess. Consumers should read events.csv while no export runs (or only up to the
 committed length).
 
+The log is at-least-once (the store writes it before the customer state, so a write retried after a
+partial failure can log an event twice): an event whose event_id is already in events.csv is dropped and
+counted as a duplicate, so the file never holds an event_id twice (the loader refuses that). The ids
+already exported are read from events.csv at the start of a run.
+
 Offer feedback events (offer_shown, ...) are not item interactions and the training data contract does
 not accept them; they are skipped and counted, and the position still moves past them.
 """
@@ -66,6 +71,7 @@ class EventExportSummary:
     path: Path
     written: int  # rows appended by this run
     skipped: int  # offer events passed over by this run
+    duplicates: int  # log entries whose event_id was already exported (the log is at-least-once)
     total: int  # rows in events.csv after this run
     position: str | None  # the committed position after this run
     dropped_bytes: int  # uncommitted bytes of an interrupted earlier run that were cut off
@@ -90,13 +96,22 @@ async def export_events(
     with _exclusive(out):
         state = read_position(out)
         dropped = _cut_to_committed(path, state.bytes)
-        written = skipped = 0
-        while max_events is None or written + skipped < max_events:
-            count = page_size if max_events is None else min(page_size, max_events - written - skipped)
+        exported = exported_event_ids(path)
+        written = skipped = duplicates = 0
+        while max_events is None or written + skipped + duplicates < max_events:
+            count = page_size if max_events is None else min(page_size, max_events - written - skipped - duplicates)
             entries = await store.read_event_log(state.position, count)
             if not entries:
                 break
-            rows = [entry.event for entry in entries if entry.event.event_type not in OFFER_EVENTS]
+            rows = []
+            for entry in entries:
+                if entry.event.event_type in OFFER_EVENTS:
+                    skipped += 1
+                elif entry.event.event_id in exported:
+                    duplicates += 1
+                else:
+                    exported.add(entry.event.event_id)
+                    rows.append(entry.event)
             size = _append_rows(path, rows, header=state.bytes == 0) if rows else state.bytes
             state = ExportPosition(
                 position=entries[-1].position,
@@ -106,14 +121,32 @@ async def export_events(
             )
             _commit(out, state)
             written += len(rows)
-            skipped += len(entries) - len(rows)
             if progress is not None:
                 progress(len(entries))
             if len(entries) < count:
                 break
     return EventExportSummary(
-        path=path, written=written, skipped=skipped, total=state.events, position=state.position, dropped_bytes=dropped
+        path=path,
+        written=written,
+        skipped=skipped,
+        duplicates=duplicates,
+        total=state.events,
+        position=state.position,
+        dropped_bytes=dropped,
     )
+
+
+def exported_event_ids(path: Path) -> set[str]:
+    """The event_id column of an existing events.csv (empty set when there is none)."""
+    if not path.exists():
+        return set()
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            return set()
+        column = header.index(Columns.EventId)
+        return {row[column] for row in reader if len(row) > column}
 
 
 def read_position(out: Path) -> ExportPosition:
