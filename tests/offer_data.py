@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from omnirec.bundle import BundleManifest, RankerParams
+from omnirec.bundle import BundleManifest, ModelBundle, RankerParams
 from omnirec.data.sample_catalog import CATEGORIES, SampleItem, build_catalog
 from omnirec.offers.catalog import OfferCatalog, parse_offer_catalog
 from omnirec.offers.sample_offers import sample_offers_toml
@@ -31,6 +31,12 @@ def items_in(category: str) -> list[str]:
 
 def sample_model(version: str = "v-offers") -> Catalog:
     """A model over the sample catalogue whose item vectors cluster by category (deterministic)."""
+    bundle = sample_bundle(version)
+    return Catalog.from_arrays(bundle.manifest, bundle.arrays)
+
+
+def sample_bundle(version: str = "v-offers") -> ModelBundle:
+    """sample_model as a complete, publishable bundle (one placeholder user, no neighbours)."""
     rng = np.random.default_rng(0)
     centres = {spec.path: rng.standard_normal(DIM).astype(np.float32) for spec in CATEGORIES}
     vectors = np.stack([centres[i.category.path] + 0.1 * rng.standard_normal(DIM) for i in SAMPLE_ITEMS])
@@ -59,7 +65,22 @@ def sample_model(version: str = "v-offers") -> Catalog:
         channels=list(CHANNELS),
         dim=DIM,
     )
-    return Catalog.from_arrays(manifest, arrays)
+    arrays.update(
+        {
+            "user_ids": np.array(["placeholder"]),
+            "user_vectors": np.zeros((1, DIM), dtype=np.float32),
+            "similar_indices": np.full((n, 1), -1, dtype=np.int32),
+            "similar_scores": np.zeros((n, 1), dtype=np.float32),
+            "cooc_indices": np.full((n, 1), -1, dtype=np.int32),
+            "cooc_scores": np.zeros((n, 1), dtype=np.float32),
+            "history_indptr": np.zeros(2, dtype=np.int64),
+            "history_items": np.zeros(0, dtype=np.int32),
+            "history_times": np.zeros(0, dtype=np.int64),
+            "history_types": np.array([], dtype="<U8"),
+            "history_channels": np.array([], dtype="<U8"),
+        }
+    )
+    return ModelBundle(manifest=manifest, arrays=arrays)
 
 
 def sample_offers() -> OfferCatalog:

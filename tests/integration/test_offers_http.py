@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 
 from api_client import app_client, headers
-from offer_data import SAMPLE_ITEMS, item_of
+from offer_data import SAMPLE_ITEMS, item_of, items_in, sample_bundle
 from omnirec.offers.catalog import encode_offer_catalog, parse_offer_catalog
 from omnirec.offers.sample_offers import sample_offers_toml
 
@@ -52,5 +52,46 @@ def test_cart_and_scratching_post_journeys_and_feedback_over_http() -> None:
             }
             assert (await client.post("/v1/events", json={"events": [click]}, headers=headers())).status_code < 300
             assert (await store.get_offer_feedback(["drill-cart-15"], ""))["drill-cart-15"] == {"clicked": 1.0}
+
+    asyncio.run(main())
+
+
+def test_just_bought_gets_accessories_not_the_same_product_over_http() -> None:
+    """Journey (c) needs a published model over the sample catalogue (category rules resolve through it)."""
+    drill = item_of("Cordless Drill")
+    now = time.time()
+
+    async def main() -> None:
+        async with app_client(sample_bundle(), clock=time.time) as (client, store):
+            await store.put_offer_catalog(
+                encode_offer_catalog(parse_offer_catalog(sample_offers_toml(SAMPLE_ITEMS).encode(), "x"))
+            )
+            consent = await client.put("/v1/users/c/consent", json={"email": True}, headers=headers())
+            assert consent.status_code == 200, consent.text
+            events = [
+                {
+                    "user_id": "c",
+                    "item_id": drill,
+                    "event_type": "add_to_cart",
+                    "channel": "web",
+                    "timestamp": iso(now - 3 * 86400),
+                },
+                {
+                    "user_id": "c",
+                    "item_id": drill,
+                    "event_type": "purchase",
+                    "channel": "web",
+                    "timestamp": iso(now - 2 * 86400),
+                },
+            ]
+            posted = await client.post("/v1/events", json={"events": events}, headers=headers())
+            assert posted.json()["accepted"] == 2, posted.text
+            answer = await client.get("/v1/users/c/next-best-offer?channel=email&n=2", headers=headers())
+            assert answer.status_code == 200, answer.text
+            offers = answer.json()["offers"]
+            assert [o["offer_id"] for o in offers] == ["power-tool-accessories"]  # no cart discount: it was bought
+            assert offers[0]["items"] and set(offers[0]["items"]) <= set(items_in("diy/tools/accessories"))
+            assert all(drill not in o["items"] for o in offers)
+            assert answer.json()["model_version"] == "v-offers"
 
     asyncio.run(main())
