@@ -56,3 +56,26 @@ def test_errors_exit_2_with_the_offer_and_field(tmp_path: Path, redis_server: An
     prefix = ["--store", redis_server.url, "--prefix", f"empty-{uuid.uuid4().hex[:8]}"]
     result = runner.invoke(app, ["export", "--out", str(tmp_path / "o.jsonl"), *prefix])
     assert result.exit_code == 2 and "no offer catalogue" in result.output
+
+
+def test_a_bad_offer_file_leaves_the_published_catalogue_untouched(tmp_path: Path, redis_server: Any) -> None:
+    from omnirec.cli.main import app as omnirec_app
+
+    good, bad = tmp_path / "offers.toml", tmp_path / "bad.toml"
+    good.write_text(sample_offers_toml(SAMPLE_ITEMS), encoding="utf-8")
+    bad.write_text('[[offers]]\nid = "x"\ncap = { count = "once" }\n', encoding="utf-8")
+    target = ["--store", redis_server.url, "--prefix", f"keep-{uuid.uuid4().hex[:8]}"]
+    runner = CliRunner()
+    assert runner.invoke(omnirec_app, ["offers", "publish", str(good), *target]).exit_code == 0
+
+    async def stored() -> bytes | None:
+        store = open_store(redis_server.url, prefix=target[3])
+        try:
+            return await store.get_offer_catalog()
+        finally:
+            await store.close()
+
+    before = asyncio.run(stored())
+    refused = runner.invoke(omnirec_app, ["offers", "publish", str(bad), *target])
+    assert refused.exit_code == 2 and "offer 'x'" in refused.output
+    assert before is not None and asyncio.run(stored()) == before
