@@ -110,15 +110,16 @@ class ImplicitALS(_Base):
         from implicit.cpu.als import AlternatingLeastSquares
         from threadpoolctl import threadpool_limits
 
-        self.model = AlternatingLeastSquares(
-            factors=64,
-            regularization=0.05,
-            iterations=15,
-            random_state=self.config.seed,
-            num_threads=self.config.threads,
-        )
-        confidence = sp.csr_matrix(self.user_items * self.alpha, dtype=np.float32)
-        with threadpool_limits(1, "blas"):  # implicit parallelises itself; a BLAS pool on top only contends
+        # implicit parallelises itself; a BLAS thread pool on top only contends (and implicit warns about it)
+        with threadpool_limits(1, "blas"):
+            self.model = AlternatingLeastSquares(
+                factors=64,
+                regularization=0.05,
+                iterations=15,
+                random_state=self.config.seed,
+                num_threads=self.config.threads,
+            )
+            confidence = sp.csr_matrix(self.user_items * self.alpha, dtype=np.float32)
             self.model.fit(confidence, show_progress=False)
 
     def scores(self, user: int, channel: str | None) -> np.ndarray:
