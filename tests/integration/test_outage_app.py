@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import time
 
@@ -76,6 +77,9 @@ async def test_outage_degrades_reads_refuses_writes_and_recovers(redis_server_pr
         ready, took = await timed(client.get("/health/ready"))
         assert ready.status_code == 503 and took < BOUND_S  # type: ignore[attr-defined]
         assert (await client.get("/health/live")).status_code == 200
+        metrics = (await client.get("/metrics")).text
+        assert re.search(r'omnirec_fallbacks_total\{source="popular"\} [1-9]', metrics), metrics[-2000:]
+        assert re.search(r"omnirec_store_errors_total\{[^}]*\} [1-9]", metrics)
 
         redis_server_process.start()  # back, empty (no persistence): the operator republishes the model
         store = open_store(redis_server_process.url, prefix="outage", timeout_ms=2000)

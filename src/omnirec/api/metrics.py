@@ -51,8 +51,11 @@ class Metrics:
     def store_error(self, operation: str) -> None:
         self.store_errors.labels(operation).inc()
 
-    def observe_list(self, endpoint: str, strategy: str, sources: Iterable[str]) -> None:
+    def observe_list(self, endpoint: str, strategy: str, sources: Iterable[str], degraded: bool = False) -> None:
+        """Count a list answer by strategy (the cold-start chain), its items by source, and store fallbacks."""
         self.strategies.labels(endpoint, strategy).inc()
+        if degraded:
+            self.fallbacks.labels(strategy).inc()
         counts: dict[str, int] = {}
         for source in sources:
             counts[source] = counts.get(source, 0) + 1

@@ -24,7 +24,7 @@ Explain = Annotated[bool, QueryParameter(description="add a one-sentence reason 
 def to_wire(
     result: Recommendations, request_id: NamedDependency[str], endpoint: str, metrics: NamedDependency[Metrics]
 ) -> RecommendationList:
-    metrics.observe_list(endpoint, result.strategy, (i.source for i in result.items))
+    metrics.observe_list(endpoint, result.strategy, (i.source for i in result.items), result.degraded)
     return RecommendationList(
         model_version=result.version,
         request_id=request_id,
