@@ -12,16 +12,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from omnirec.cli.data_commands import DATA_ERROR_EXIT_CODE, report_data_error
 from omnirec.errors import DataError
 from omnirec.training_config import TrainingConfig
 
-DATA_ERROR_EXIT_CODE = 2
 METRICS = ("ndcg", "precision", "recall", "map", "hit_rate", "coverage")
-
-
-def _fail_data(exc: DataError) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]Data error:[/] [red]{exc}[/]", highlight=False)
-    return typer.Exit(code=DATA_ERROR_EXIT_CODE)
 
 
 def _config(config_file: Path | None, **overrides: int | None) -> TrainingConfig:
@@ -56,7 +51,7 @@ def train(
     try:
         dataset = load_dataset(data, config, warn=lambda msg: err.print(f"[yellow]warning:[/] {msg}"))
     except DataError as exc:
-        raise _fail_data(exc) from exc
+        report_data_error(exc)
     err.print(f"{len(dataset.events):,} events from {data}")
     path = train_bundle(dataset, config, out, progress=not quiet, log=lambda msg: err.print(msg))
     print(path)
@@ -82,7 +77,7 @@ def evaluate(
     try:
         dataset = load_dataset(data, config, warn=lambda msg: err.print(f"[yellow]warning:[/] {msg}"))
     except DataError as exc:
-        raise _fail_data(exc) from exc
+        report_data_error(exc)
     result = run_evaluation(dataset, config, k=k, report_dir=report, log=lambda msg: err.print(msg))
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
