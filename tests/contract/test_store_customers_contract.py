@@ -8,7 +8,7 @@ import pytest
 
 from omnirec.errors import InvalidRequest
 from omnirec.store.protocol import FeatureStore
-from omnirec.store.records import CustomerEvent, ImpressionRequest
+from omnirec.store.records import CustomerEvent, ImpressionRequest, VersionInfo
 
 pytestmark = pytest.mark.anyio
 
@@ -119,6 +119,10 @@ async def test_erasure_removes_every_key_of_the_customer(
     )
     assert await store.take_impression(request)
     await store.append_events("keep", [ev("keep", "a")], cap=10)
+    # the published model holds the customer's trained vector and training history as rows too
+    await store.stage_version(VersionInfo(version="v-erase", state="staging", created_at="", published_at=1.0))
+    for kind in ("user", "history"):
+        await store.write_model_rows("v-erase", kind, {"cust-42": b"x", "anon-77": b"y", "keep": b"z"})
     assert any("cust-42" in k for k in all_keys())
     removed = await store.erase_customer("anon-77")
     assert removed > 0
@@ -130,6 +134,8 @@ async def test_erasure_removes_every_key_of_the_customer(
     assert [e.event.user_id for e in log] == ["keep"]
     assert (await store.scan_customers(None, 10))[0] == ["keep"]
     assert await store.get_customer("keep") != await store.get_customer("cust-42")
+    for kind in ("user", "history"):
+        assert await store.read_model_rows("v-erase", kind, ["cust-42", "anon-77", "keep"]) == [None, None, b"z"]
 
 
 async def test_event_log_positions(store: FeatureStore) -> None:

@@ -31,6 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 CHUNK_BYTES = 8 * 1024 * 1024 - 4096  # 256 MB of vectors = 33 parts; below 8 MiB so jemalloc does not round to 10
+# Per-customer model rows of a version (trained vector, training history): erasure removes them too.
+CUSTOMER_ROW_KINDS = ("user", "history")
 DEDUP_MAX = 10_000  # event ids remembered per customer for idempotency (oldest by timestamp dropped)
 IMPRESSION_RETENTION_SECONDS = 30 * 86_400  # impression history kept for caps and fatigue
 

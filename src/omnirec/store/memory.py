@@ -171,6 +171,7 @@ class MemoryStore(MemoryModels):
             for pos in p.logids:
                 self._log.pop(pos, None)
             self._index_remove(cid)
+            self._drop_customer_rows({cid, *linked})
             return before - len(self.debug_keys())
 
     async def scan_customers(self, cursor: str | None, count: int) -> tuple[list[str], str | None]:

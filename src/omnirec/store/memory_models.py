@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 import msgspec
 import numpy as np
 
+from omnirec.store.keys import CUSTOMER_ROW_KINDS
 from omnirec.store.records import VersionInfo
 
 STAGING = "staging"
@@ -106,6 +107,15 @@ class MemoryModels:
         with self._lock:
             rows = self._rows.get(version, {}).get(kind, {})
             return [rows.get(i) for i in ids]
+
+    def _drop_customer_rows(self, ids: set[str]) -> None:
+        """Remove per-customer model rows (trained vector, training history) of these ids in every version.
+        Caller holds the lock."""
+        for kinds in self._rows.values():
+            for kind in CUSTOMER_ROW_KINDS:
+                rows = kinds.get(kind, {})
+                for customer in ids:
+                    rows.pop(customer, None)
 
     def _model_debug_keys(self) -> list[str]:
         keys = [f"model:version:{v}" for v in self._versions]

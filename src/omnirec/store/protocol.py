@@ -87,7 +87,9 @@ class FeatureStore(Protocol):
         """Update the customer's features (segment, region, home_store ...)."""
 
     async def erase_customer(self, any_id: str) -> int:
-        """Delete every piece of data held for the customer, linked identities included; keys removed."""
+        """Delete every piece of data held for the customer, linked identities included, and their per-customer
+        model rows (trained vector, training history) in every version; returns keys removed. The bundle on
+        disk still holds them until the next training run without the customer."""
 
     async def scan_customers(self, cursor: str | None, count: int) -> tuple[list[str], str | None]:
         """Canonical customer ids in pages: pass the returned cursor back; None when done."""

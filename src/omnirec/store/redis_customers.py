@@ -8,7 +8,7 @@ from typing import Any
 from omnirec.errors import InvalidRequest
 from omnirec.store import codec
 from omnirec.store import customer_rules as rules
-from omnirec.store.keys import DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
+from omnirec.store.keys import CUSTOMER_ROW_KINDS, DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
 from omnirec.store.records import CustomerState
 from omnirec.store.redis_base import as_str, translate_errors
 from omnirec.store.redis_models import RedisModels
@@ -113,12 +113,17 @@ class RedisCustomers(RedisModels):
             n, _, more = await self._erase_one(anon)
             removed += n
             positions += more
+        versions = [v.version for v in await self.list_versions()]
         pipe = self._client.pipeline(transaction=False)
         if positions:
             pipe.xdel(k.event_log(), *positions)
         pipe.zrem(k.customers_index(), cid, *linked)
-        await pipe.execute()
-        return removed + len(positions)
+        rows = [k.row(v, kind, c) for v in versions for kind in CUSTOMER_ROW_KINDS for c in (cid, *linked)]
+        for key in rows:  # one key per DEL: the rows live in different cluster slots
+            pipe.delete(key)
+        results = await pipe.execute()
+        rows_removed = sum(int(r) for r in results[len(results) - len(rows) :]) if rows else 0
+        return removed + len(positions) + rows_removed
 
     async def _erase_one(self, customer_id: str) -> tuple[int, list[str], list[str]]:
         tag = self._keys.customer_tag(customer_id) + ":"

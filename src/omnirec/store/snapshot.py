@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from omnirec.store.keys import CUSTOMER_ROW_KINDS
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import CustomerState
 
-ROW_KINDS = ("user", "history")
+ROW_KINDS = CUSTOMER_ROW_KINDS
 
 
 @dataclass(frozen=True)
