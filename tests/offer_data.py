@@ -35,8 +35,11 @@ def sample_model(version: str = "v-offers") -> Catalog:
     return Catalog.from_arrays(bundle.manifest, bundle.arrays)
 
 
-def sample_bundle(version: str = "v-offers") -> ModelBundle:
-    """sample_model as a complete, publishable bundle (one placeholder user, no neighbours)."""
+def sample_bundle(
+    version: str = "v-offers", history: tuple[str, list[tuple[str, str, int, str]]] | None = None
+) -> ModelBundle:
+    """sample_model as a complete, publishable bundle (no neighbours) with one training user: a placeholder,
+    or `history` = (user id, [(item_id, event_type, time, channel), ...] newest first)."""
     rng = np.random.default_rng(0)
     centres = {spec.path: rng.standard_normal(DIM).astype(np.float32) for spec in CATEGORIES}
     vectors = np.stack([centres[i.category.path] + 0.1 * rng.standard_normal(DIM) for i in SAMPLE_ITEMS])
@@ -65,19 +68,21 @@ def sample_bundle(version: str = "v-offers") -> ModelBundle:
         channels=list(CHANNELS),
         dim=DIM,
     )
+    user, events = history or ("placeholder", [])
+    index = {item: i for i, item in enumerate(arrays["item_ids"].tolist())}
     arrays.update(
         {
-            "user_ids": np.array(["placeholder"]),
+            "user_ids": np.array([user]),
             "user_vectors": np.zeros((1, DIM), dtype=np.float32),
             "similar_indices": np.full((n, 1), -1, dtype=np.int32),
             "similar_scores": np.zeros((n, 1), dtype=np.float32),
             "cooc_indices": np.full((n, 1), -1, dtype=np.int32),
             "cooc_scores": np.zeros((n, 1), dtype=np.float32),
-            "history_indptr": np.zeros(2, dtype=np.int64),
-            "history_items": np.zeros(0, dtype=np.int32),
-            "history_times": np.zeros(0, dtype=np.int64),
-            "history_types": np.array([], dtype="<U8"),
-            "history_channels": np.array([], dtype="<U8"),
+            "history_indptr": np.array([0, len(events)], dtype=np.int64),
+            "history_items": np.array([index[e[0]] for e in events], dtype=np.int32),
+            "history_times": np.array([e[2] for e in events], dtype=np.int64),
+            "history_types": np.array([e[1] for e in events], dtype="<U16"),
+            "history_channels": np.array([e[3] for e in events], dtype="<U16"),
         }
     )
     return ModelBundle(manifest=manifest, arrays=arrays)

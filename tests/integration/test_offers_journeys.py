@@ -11,9 +11,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from offer_data import DAY, NOW, event, item_of, items_in, offers_from, sample_model, sample_offers
+from offer_data import DAY, NOW, event, item_of, items_in, offers_from, sample_bundle, sample_model, sample_offers
 from omnirec.offers.engine import next_best_offers
 from omnirec.offers.ranking import OfferDecision
+from omnirec.publishing import publish_bundle
+from omnirec.scoring import Catalog
 from omnirec.store.factory import open_store
 from omnirec.store.protocol import FeatureStore
 
@@ -165,3 +167,18 @@ def test_fatigue_and_caps_under_concurrency_for_one_customer(redis_server: Any) 
             await store.close()
 
     assert asyncio.run(main()) == (2, 1)
+
+
+def test_a_purchase_from_the_training_history_counts_for_offer_rules(on_store: Callable[[Scenario], Any]) -> None:
+    """The scratching post was bought before the service ran: it is only in the model's training history."""
+    post = item_of("Scratching Post")
+    bundle = sample_bundle(history=("c-old", [(post, "purchase", NOW - 35 * DAY, "store")]))
+
+    async def scenario(store: FeatureStore) -> list[OfferDecision]:
+        await publish_bundle(bundle, store)
+        await store.set_consent("c-old", {"email": True})
+        model = Catalog.from_arrays(bundle.manifest, bundle.arrays)
+        return await next_best_offers(store, sample_offers(), model, "c-old", "email", 1, NOW, np.random.default_rng(3))
+
+    decisions = on_store(scenario)
+    assert [d.offer_id for d in decisions] == ["cat-food-bundle"]

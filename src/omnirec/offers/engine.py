@@ -12,8 +12,10 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
+import msgspec
 import numpy as np
 
+from omnirec.columns import PURCHASE_EVENTS
 from omnirec.offers.affinity import Affinity, affinity_model, neutral
 from omnirec.offers.catalog import Offer, OfferCatalog, Window
 from omnirec.offers.eligibility import Eligibility, eligible_offers
@@ -63,8 +65,13 @@ async def decide_many(
     `gate` bounds how many impressions are taken concurrently (a batch export), unbounded when None.
     """
     lookup = lookup or ItemLookup(model)
+    if model is not None:
+        vectors, histories = await _user_rows(store, model.version, states)
+        states = [with_training_purchases(state, history) for state, history in zip(states, histories, strict=True)]
+    else:
+        vectors, histories = [None] * len(states), [[] for _ in states]
     eligibility = [eligible_offers(offers, state, channel, now, lookup) for state in states]
-    affinities = await _affinities(store, model, states, eligibility, now)
+    affinities = _affinities(model, states, eligibility, vectors, histories, now)
     segments = {state.features.get(offers.segment_feature, "") for state in states}
     offer_ids = sorted({c.offer.id for e in eligibility for c in e.ranked})
     await feedback.load(offer_ids, segments)
@@ -137,11 +144,25 @@ def _impression(offer: Offer, customer_id: str, channel: str, now: int, limit: W
     )
 
 
-async def _affinities(
-    store: FeatureStore,
+def with_training_purchases(state: CustomerState, history: Sequence[HistoryTuple]) -> CustomerState:
+    """The state with the purchases of the model's training history folded in, so offer rules ("bought a
+    scratching post 3-8 weeks ago", lifecycle) also see what the customer bought before the service ran."""
+    bought = [(item, ts) for item, etype, ts, _ in history if etype in PURCHASE_EVENTS]
+    if not bought:
+        return state
+    purchases, counts = dict(state.purchases), dict(state.purchase_counts)
+    for item, ts in bought:
+        purchases[item] = max(purchases.get(item, ts), ts)
+        counts[item] = counts.get(item, 0) + 1
+    return msgspec.structs.replace(state, purchases=purchases, purchase_counts=counts)
+
+
+def _affinities(
     model: Catalog | None,
     states: Sequence[CustomerState],
     eligibility: Sequence[Eligibility],
+    vectors: Sequence[np.ndarray | None],
+    histories: Sequence[list[HistoryTuple]],
     now: int,
 ) -> list[tuple[list[Affinity], list[Affinity]]]:
     """Per customer: affinities of its mandatory and of its ranked candidates (neutral without a model)."""
@@ -150,9 +171,9 @@ async def _affinities(
                 for e in eligibility]  # fmt: skip
     scorer = affinity_model(model)
     wanted = [i for i, e in enumerate(eligibility) if e.mandatory or e.ranked]
-    vectors, histories = await _user_rows(store, model.version, [states[i] for i in wanted])
     out: list[tuple[list[Affinity], list[Affinity]]] = [([], []) for _ in states]
-    for i, vector, history in zip(wanted, vectors, histories, strict=True):
+    for i in wanted:
+        vector, history = vectors[i], histories[i]
         query = scorer.query(scorer.context(states[i], vector, history), now)
         elig = eligibility[i]
         both = scorer.affinities(query, [c.targets for c in (*elig.mandatory, *elig.ranked)])
