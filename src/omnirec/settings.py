@@ -32,14 +32,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     port: int = 8000
     auth_enabled: bool = True
     api_keys: tuple[ApiKey, ...] = ()
-    admin_routes: bool = False  # model activation over HTTP; off unless asked for
+    # Reserved for model administration over HTTP: no such route exists yet (use `omnirec activate`), and the
+    # scope walk test keeps it that way; erasure (DELETE /v1/users/{id}) needs a key with the admin scope.
+    admin_routes: bool = False
     store_timeout_ms: int = 50  # a store read slower than this falls back to the in-process answer
     max_k: int = 100
     max_batch_events: int = 1000
     max_body_bytes: int = 1_048_576
     recent_events_cap: int = 100
-    keep_versions: int = 3  # model versions kept in the store besides the active one
-    version_grace_seconds: int = 300  # an old version is deleted no sooner than this after it was replaced
     rate_limit_per_minute: int = 0  # per API key; 0 disables
     ann_threshold_items: int = 200_000  # catalogues at least this large use approximate top-k search
 

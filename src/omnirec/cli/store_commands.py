@@ -10,10 +10,10 @@ from typing import NoReturn, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from omnirec.bundle import load_bundle, resolve_bundle_path
+from omnirec.cli.export_commands import progress_bar
 from omnirec.errors import OmnirecError
 from omnirec.publishing import publish_bundle
 from omnirec.store.factory import open_store
@@ -77,8 +77,7 @@ def publish(
         fail(str(exc))
     if store.startswith("memory"):
         console.print("[yellow]Note:[/] memory:// lives in this process only; use redis:// to serve the model.")
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
+    with progress_bar(transient=True) as bar:
         task = bar.add_task(f"publishing {bundle.version}", total=None)
 
         def step(done: int, total: int) -> None:
