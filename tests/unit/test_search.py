@@ -35,6 +35,28 @@ def test_top_indices_breaks_ties_at_the_cut_by_lower_index() -> None:
     assert top_indices(np.array([0.0, -np.inf, 0.0, 0.0]), 3).tolist() == [0, 2, 3]
 
 
+@pytest.mark.parametrize("size", [50, 20_000, 100_000])
+@pytest.mark.parametrize("shape", ["normal", "rounded", "sorted", "mostly_inf", "few_ones"])
+def test_top_indices_equals_the_definition_on_large_and_skewed_arrays(size: int, shape: str) -> None:
+    """The sampled-threshold path (large arrays) and the partition path give the defined order exactly."""
+    rng = np.random.default_rng(size)
+    for n in (1, 10, 100, 2_000):
+        scores = rng.standard_normal(size)
+        if shape == "rounded":  # many ties, also at the cut
+            scores = np.round(scores, 1)
+        elif shape == "sorted":  # a strided sample of a sorted array is the worst case for the estimate
+            scores = np.sort(scores)
+        elif shape == "mostly_inf":  # a masked catalogue
+            scores[rng.random(size) < 0.9] = -np.inf
+        elif shape == "few_ones":
+            scores = np.zeros(size)
+            scores[rng.integers(0, size, 5)] = 1.0
+        for dtype in (np.float32, np.float64):
+            typed = scores.astype(dtype)
+            want = reference_top(typed, n, np.isfinite(typed))
+            assert top_indices(typed, n).tolist() == want.tolist()
+
+
 @pytest.mark.parametrize("share", [1.0, 0.7, 0.05])
 @pytest.mark.parametrize("category", [False, True])
 @pytest.mark.parametrize("blocked", [0, 40])

