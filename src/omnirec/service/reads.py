@@ -20,7 +20,6 @@ from omnirec.store.records import AppendResult, CustomerEvent, CustomerState, Ve
 from omnirec.store.snapshot import CustomerSnapshot, customer_snapshot
 
 T = TypeVar("T")
-NeighbourRows = dict[str, tuple[list[str], np.ndarray]]  # item_id -> (neighbour ids best first, scores)
 
 
 def _ignore(operation: str) -> None:
@@ -62,13 +61,6 @@ class StoreReads:
             self._call("read_model_rows", self.store.read_model_rows(version, "history", ids)),
         )
         return decode_user_rows(vectors, histories)
-
-    async def neighbour_rows(self, version: str, kind: str, item_ids: Sequence[str]) -> NeighbourRows:
-        """Kind 'similar' or 'cooc' rows of some items; items without a row are left out."""
-        if not item_ids:
-            return {}
-        payloads = await self._call("read_model_rows", self.store.read_model_rows(version, kind, item_ids))
-        return {i: codec.decode_neighbours(p) for i, p in zip(item_ids, payloads, strict=True) if p is not None}
 
     # -- customers -----------------------------------------------------------------------------
     async def resolve_customer(self, any_id: str) -> str:

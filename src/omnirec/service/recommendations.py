@@ -17,7 +17,7 @@ from omnirec.scoring.ranker import EXCLUDE_MODES, allowed_mask, decay, query_vec
 from omnirec.scoring.related import basket_complements, similar_items
 from omnirec.service.fallback import DEGRADED_STRATEGY, popular_fallback
 from omnirec.service.model_cache import LoadedModel, ModelCache
-from omnirec.service.reads import NeighbourRows, StoreReads, decode_user_rows
+from omnirec.service.reads import StoreReads, decode_user_rows
 from omnirec.settings import Settings
 from omnirec.store.records import CustomerState
 from omnirec.store.snapshot import CustomerSnapshot
@@ -102,7 +102,7 @@ class RecommendationService:
 
     async def _for_user(self, user_id: str, query: UserQuery) -> Recommendations:
         # One round trip for the active version, the customer and their rows (of the version this request
-        # will most likely use; read again below when it uses another), then one for co-occurrence rows.
+        # will most likely use; read again below when it uses another). Neighbour lists are in memory.
         snapshot = await self._reads.snapshot(user_id, self._models.expected_version(), query.store_id)
         model = await self._models.for_active(snapshot.active_version)
         catalog = model.catalog
@@ -113,7 +113,7 @@ class RecommendationService:
         missing = snapshot.unavailable or set()
         unavailable = frozenset(catalog.indices_of(sorted(missing))) if query.store_id else frozenset()
         ctx = customer.ctx
-        neighbours = await self._cooccurrence(model, ctx.items[: catalog.params.history_events].tolist())
+        neighbours = catalog.neighbours("cooc", ctx.items[: catalog.params.history_events].tolist())
         request = RankRequest(
             now=int(self._clock()),
             k=query.k,
@@ -133,12 +133,8 @@ class RecommendationService:
         if item is None:
             raise UnknownItem(f"item {item_id!r} is not in model version {model.version}")
         self._check(catalog, query.k, query.channel, query.category)
-        customer, unavailable, rows = await asyncio.gather(
-            self._customer(model, user_id),
-            self._unavailable(model, query),
-            self._reads.neighbour_rows(model.version, "similar", [item_id]),
-        )
-        neighbours = _indexed(catalog, rows).get(item)
+        customer, unavailable = await asyncio.gather(self._customer(model, user_id), self._unavailable(model, query))
+        neighbours = catalog.neighbours("similar", [item]).get(item)
         allowed = self._allowed(catalog, customer, query, unavailable, user_id)
         items = similar_items(
             catalog, item, neighbours, allowed, query.k, query.channel, self._query(catalog, customer)
@@ -150,15 +146,12 @@ class RecommendationService:
         catalog = model.catalog
         self._check(catalog, query.k, query.channel, query.category)
         known = list(dict.fromkeys(i for i in item_ids if i in catalog.index))  # unknown cart items are ignored
-        customer, unavailable, rows = await asyncio.gather(
-            self._customer(model, user_id),
-            self._unavailable(model, query),
-            self._reads.neighbour_rows(model.version, "cooc", known),
-        )
+        customer, unavailable = await asyncio.gather(self._customer(model, user_id), self._unavailable(model, query))
         allowed = self._allowed(catalog, customer, query, unavailable, user_id)
         cart = [catalog.index[i] for i in known]
+        neighbours = catalog.neighbours("cooc", cart)
         items = basket_complements(
-            catalog, cart, _indexed(catalog, rows), allowed, query.k, query.channel, self._query(catalog, customer)
+            catalog, cart, neighbours, allowed, query.k, query.channel, self._query(catalog, customer)
         )
         return Recommendations(model.version, "bought_together" + _personal_suffix(customer, user_id), items)
 
@@ -211,10 +204,6 @@ class RecommendationService:
         missing = await self._reads.unavailable_items(query.store_id)
         return frozenset(model.catalog.indices_of(sorted(missing)))
 
-    async def _cooccurrence(self, model: LoadedModel, items: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        ids = [str(model.catalog.item_ids[i]) for i in dict.fromkeys(items)]
-        return _indexed(model.catalog, await self._reads.neighbour_rows(model.version, "cooc", ids))
-
     def _allowed(
         self, catalog: Catalog, customer: _Customer, query: UserQuery, unavailable: frozenset[int], user_id: str | None
     ) -> np.ndarray:
@@ -242,16 +231,3 @@ def _personal_suffix(customer: _Customer, user_id: str | None) -> str:
     if user_id is None:
         return ""
     return "_personalized" if customer.consented else "_" + NO_CONSENT
-
-
-def _indexed(catalog: Catalog, rows: NeighbourRows) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Neighbour rows keyed and listed by internal index (ids unknown to the catalogue dropped)."""
-    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for item_id, (ids, scores) in rows.items():
-        anchor = catalog.index.get(item_id)
-        if anchor is None:
-            continue
-        idx = np.array([catalog.index.get(i, -1) for i in ids], dtype=np.int64)
-        keep = idx >= 0
-        out[anchor] = (idx[keep], np.asarray(scores, dtype=np.float64)[keep])
-    return out
