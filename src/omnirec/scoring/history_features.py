@@ -28,6 +28,7 @@ HISTORY_FEATURES = (
     "interest",  # decayed views / carts / wishlists of the item, scaled to the customer's maximum
 )
 BASKET_SECONDS = 3600
+BASKET_KEY_SPAN = 1 << 31  # baskets of one customer span fewer hours than this (245,000 years)
 BASKET_HALF_LIFE = 3.0
 SHORT_DAYS, LONG_DAYS = 14.0, 90.0
 PRIOR_OCCASIONS = 2.0  # pseudo-repeats of the global repeat rate in personal_repeat
@@ -100,8 +101,13 @@ def history_features(
 def purchase_occasions(items: np.ndarray, times: np.ndarray, types: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """(items ascending, number of distinct baskets in which the customer bought each) over purchases."""
     is_purchase = np.fromiter((t in PURCHASE_EVENTS for t in types), dtype=bool, count=len(types))
-    pairs = np.unique(np.stack([items[is_purchase], times[is_purchase] // BASKET_SECONDS]), axis=1)
-    bought, counts = np.unique(pairs[0], return_counts=True)
+    if not is_purchase.any():
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    # One int64 key per (item, basket): a 1-D unique is several times faster than np.unique(axis=1).
+    baskets = times[is_purchase].astype(np.int64) // BASKET_SECONDS
+    keys = np.unique(items[is_purchase].astype(np.int64) * BASKET_KEY_SPAN + (baskets - baskets.min()))
+    bought, counts = np.unique(keys // BASKET_KEY_SPAN, return_counts=True)
     return bought.astype(np.int64), counts.astype(np.int64)
 
 

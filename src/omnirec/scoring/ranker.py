@@ -110,13 +110,16 @@ def allowed_items(catalog: Catalog, ctx: UserContext, request: RankRequest) -> I
     return catalog.item_filter(request.channel, request.category or None, blocked)
 
 
-def purchase_exclusion_rate(catalog: Catalog, ctx: UserContext, items: np.ndarray) -> np.ndarray:
+def purchase_exclusion_rate(
+    catalog: Catalog, ctx: UserContext, items: np.ndarray, occasions: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """Per item, the repeat rate the "purchased" rule compares with repeat_threshold (excluded when below).
 
     Items the customer never bought, or bought in two or more baskets (they evidently buy it again),
-    get +inf and are never excluded; the others get the item's global repeat rate.
+    get +inf and are never excluded; the others get the item's global repeat rate. `occasions` are the
+    customer's (items ascending, baskets per item) when the caller has them already (history_features).
     """
-    occ_items, occ = purchase_occasions(ctx.items, ctx.times, ctx.types)
+    occ_items, occ = occasions if occasions is not None else purchase_occasions(ctx.items, ctx.times, ctx.types)
     count = lookup(items, occ_items, occ.astype(np.float64))
     return np.where(count == 1, catalog.repeat_rate[items], np.inf)
 
@@ -205,7 +208,8 @@ def compute_components(
         matrix[:, len(COMPONENTS) :] = lookup(candidates, personal.items, personal.values)
     anchors = lookup(candidates, co_items, co_anchor.astype(np.float64), fill=-1).astype(np.int64)
     if purchased_rule and candidates.size:
-        keep = purchase_exclusion_rate(catalog, ctx, candidates) >= params.repeat_threshold
+        rate = purchase_exclusion_rate(catalog, ctx, candidates, (personal.items, personal.occasions))
+        keep = rate >= params.repeat_threshold
         candidates, matrix, anchors = candidates[keep], matrix[keep], anchors[keep]
     return Components(candidates, matrix, anchors, strategy, request.channel)
 
