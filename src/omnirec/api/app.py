@@ -8,7 +8,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
+from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig
 
 from omnirec import __version__
@@ -59,7 +61,7 @@ def create_app(
         route_handlers=ROUTES,
         lifespan=[lifespan],
         dependencies=DEPENDENCIES,
-        guards=[api_key_guard, rate_limit_guard],  # in this order: the limit is per authenticated key
+        guards=[access_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[metrics.middleware],
         state=State(
@@ -78,6 +80,13 @@ def create_app(
         ),
         request_max_body_size=settings.max_body_bytes,
     )
+
+
+async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """The API key, then the rate limit (per authenticated key). One guard, because Litestar copies the
+    route handler for every guard on every request."""
+    await api_key_guard(connection, handler)
+    await rate_limit_guard(connection, handler)
 
 
 def _open_bounded(settings: Settings, store: FeatureStore | None) -> tuple[FeatureStore, ResilientStore]:
