@@ -9,6 +9,8 @@ from typing import Any
 
 import msgspec
 
+from omnirec.scoring.search import DEFAULT_ANN_THRESHOLD
+
 ENV_PREFIX = "OMNIREC_"
 
 
@@ -41,7 +43,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     max_body_bytes: int = 1_048_576
     recent_events_cap: int = 100
     rate_limit_per_minute: int = 0  # per API key; 0 disables
-    ann_threshold_items: int = 200_000  # catalogues at least this large use approximate top-k search
+    ann_threshold_items: int = DEFAULT_ANN_THRESHOLD  # catalogues at least this large use HNSW top-k search
 
     def __post_init__(self) -> None:
         if not self.store_url or "://" not in self.store_url:

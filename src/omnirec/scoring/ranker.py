@@ -21,7 +21,7 @@ from omnirec.scoring.context import UserContext
 from omnirec.scoring.cooccurrence import Neighbours, cooccurrence, lookup
 from omnirec.scoring.cooccurrence import neighbours_from_arrays as neighbours_from_arrays  # re-exported
 from omnirec.scoring.explain import explain
-from omnirec.scoring.history_features import HISTORY_FEATURES, history_features, purchase_occasions
+from omnirec.scoring.history_features import HISTORY_FEATURES, HistoryFeatures, history_features, purchase_occasions
 from omnirec.scoring.item_filter import ItemFilter
 from omnirec.scoring.search import top_indices
 
@@ -171,28 +171,12 @@ def compute_components(
     if query is not None:
         pools.append(catalog.search.top(query, max(4 * request.k, 100), allowed))
 
-    # Own history: buy again (scaled by how repeatable the item is) and recently viewed / carted.
-    is_purchase = np.array([t in PURCHASE_EVENTS for t in ctx.types], dtype=bool)
-    history_w = np.where(is_purchase, weights * catalog.repeat_rate[ctx.items], weights)
-    hist_items, hist_inverse = np.unique(ctx.items, return_inverse=True)
-    hist_scores = np.bincount(hist_inverse, weights=history_w, minlength=hist_items.shape[0])
-    personal = history_features(
-        ctx.items,
-        ctx.times,
-        ctx.types,
-        repeat_rate=catalog.repeat_rate,
-        interval_days=catalog.repeat_interval_days,
-        event_weights=catalog.event_weights,
-        decay=recency,
-        now=request.now,
-    )
+    own = _own_evidence(catalog, ctx, weights, recency, request.now, neighbours)
+    personal, hist_items, hist_scores = own.personal, own.items, own.scores
+    co_items, co_scores, co_anchor = own.co_items, own.co_scores, own.co_anchor
     interest = personal.values[:, HISTORY_FEATURES.index("interest")]
     evidence = (hist_scores > 0) | (personal.occasions > 0) | (interest > 0)
     pools.append(hist_items[allowed.allows(hist_items) & evidence])
-
-    # Co-occurrence with the recent items, remembering which recent item contributes most.
-    recent = slice(0, params.history_events)
-    co_items, co_scores, co_anchor = cooccurrence(ctx.items[recent], np.maximum(weights[recent], 0), neighbours or {})
     pools.append(co_items[allowed.allows(co_items)])
 
     candidates = np.unique(np.concatenate(pools).astype(np.int64))
@@ -212,6 +196,52 @@ def compute_components(
         keep = rate >= params.repeat_threshold
         candidates, matrix, anchors = candidates[keep], matrix[keep], anchors[keep]
     return Components(candidates, matrix, anchors, strategy, request.channel)
+
+
+@dataclass(frozen=True)
+class _OwnEvidence:
+    """What a customer's own events say: history scores and features per item, co-occurrence with recent items."""
+
+    personal: HistoryFeatures
+    items: np.ndarray  # history items ascending
+    scores: np.ndarray  # buy again / recently viewed score per history item
+    co_items: np.ndarray  # co-occurring items ascending
+    co_scores: np.ndarray
+    co_anchor: np.ndarray  # the recent item contributing most to each co-occurring item
+
+
+def _own_evidence(
+    catalog: Catalog,
+    ctx: UserContext,
+    weights: np.ndarray,
+    recency: np.ndarray,
+    now: int,
+    neighbours: Neighbours | None,
+) -> _OwnEvidence:
+    """History and co-occurrence evidence; a customer without events (half of all cold traffic) skips the work."""
+    empty = np.empty(0, dtype=np.int64)
+    if not ctx.has_events:
+        none = HistoryFeatures(empty, np.zeros((0, len(HISTORY_FEATURES))), empty)
+        return _OwnEvidence(none, empty, np.empty(0), empty, np.empty(0), empty)
+    # Own history: buy again (scaled by how repeatable the item is) and recently viewed / carted.
+    is_purchase = np.array([t in PURCHASE_EVENTS for t in ctx.types], dtype=bool)
+    history_w = np.where(is_purchase, weights * catalog.repeat_rate[ctx.items], weights)
+    hist_items, hist_inverse = np.unique(ctx.items, return_inverse=True)
+    hist_scores = np.bincount(hist_inverse, weights=history_w, minlength=hist_items.shape[0])
+    personal = history_features(
+        ctx.items,
+        ctx.times,
+        ctx.types,
+        repeat_rate=catalog.repeat_rate,
+        interval_days=catalog.repeat_interval_days,
+        event_weights=catalog.event_weights,
+        decay=recency,
+        now=now,
+    )
+    # Co-occurrence with the recent items, remembering which recent item contributes most.
+    recent = slice(0, catalog.params.history_events)
+    co_items, co_scores, co_anchor = cooccurrence(ctx.items[recent], np.maximum(weights[recent], 0), neighbours or {})
+    return _OwnEvidence(personal, hist_items, hist_scores, co_items, co_scores, co_anchor)
 
 
 def feature_weights(params: RankerParams) -> np.ndarray:

@@ -18,6 +18,10 @@ import numpy as np
 from omnirec.scoring.item_filter import ItemFilter
 
 log = logging.getLogger(__name__)
+# Catalogues from this size use HNSW. At 100k items x 64 dims one exact scan (GEMV) costs 1.4-2.7 ms on
+# the 2-core build box and an HNSW query 0.14-0.6 ms, with recall@100 0.96 on a trained instacart model
+# (benchmarks/RESULTS.md, "ANN"): a worker cannot serve 500 req/s with a 10 ms p99 while scanning.
+DEFAULT_ANN_THRESHOLD = 50_000
 Allowed = ItemFilter | np.ndarray | None  # a filter, a whole boolean mask, or None for every item
 
 
@@ -61,7 +65,9 @@ class HnswSearch:
 
     kind = "hnsw"
 
-    def __init__(self, vectors: np.ndarray, biases: np.ndarray, ef: int = 200, m: int = 16, threads: int = -1) -> None:
+    def __init__(self, vectors: np.ndarray, biases: np.ndarray, ef: int = 200, m: int = 16, threads: int = 1) -> None:
+        """Build the index. With one thread (the default) the same vectors give the same graph every time,
+        so the service and `omnirec export` answer alike; more threads build faster but not reproducibly."""
         import hnswlib  # service dependency; imported lazily so small catalogues never build it
 
         self.exact = ExactSearch(vectors, biases)
@@ -125,7 +131,9 @@ class DeferredSearch:
         return (ann if ann is not None else self.exact).top(query, n, allowed)
 
 
-def build_search(vectors: np.ndarray, biases: np.ndarray, ann_threshold: int, background: bool = False) -> ItemSearch:
+def build_search(
+    vectors: np.ndarray, biases: np.ndarray, ann_threshold: int = DEFAULT_ANN_THRESHOLD, background: bool = False
+) -> ItemSearch:
     """Exact below ann_threshold items, HNSW at or above it (benchmarks/ann_benchmark.py measures both).
 
     With `background` the HNSW index is built in a thread and exact search answers until it is ready.
