@@ -15,14 +15,21 @@ pytestmark = pytest.mark.anyio
 V1, V2 = "20260101T000000Z-00000001", "20260102T000000Z-00000002"
 
 
-def ev(user: str, item: str, ts: int) -> CustomerEvent:
-    return CustomerEvent(user_id=user, item_id=item, event_type="view", timestamp=ts, channel="web", event_id=f"{ts}")
+def ev(user: str, item: str, ts: int, event_type: str = "view") -> CustomerEvent:
+    return CustomerEvent(
+        user_id=user, item_id=item, event_type=event_type, timestamp=ts, channel="web", event_id=f"{ts}"
+    )
 
 
 async def test_snapshot_equals_the_composed_calls(store: FeatureStore) -> None:
     await publish_bundle(make_bundle(n_items=30, n_users=6, seed=1, version=V1), store)
     await publish_bundle(make_bundle(n_items=30, n_users=6, seed=2, version=V2), store)  # V2 active
     await store.append_events("u1", [ev("u1", "i3", 100), ev("u1", "i4", 200)], cap=10)
+    # every part of the state: purchases and their counts, the cart, features (hashes), consent
+    bought = [ev("u5", "i6", 110, "purchase"), ev("u5", "i6", 9000, "purchase"), ev("u5", "i7", 120, "add_to_cart")]
+    await store.append_events("u5", bought, cap=10)
+    await store.set_features("u5", {"segment": "diy", "region": "north"})
+    await store.set_consent("u5", {"personalization": True, "email": False})
     await store.append_events("anon", [ev("anon", "i5", 300)], cap=10)
     await store.link_identity("anon", "u2")  # u2 has a linked id; 'anon' is now an alias
     await store.set_consent("u3", {"personalization": False})
@@ -38,3 +45,6 @@ async def test_snapshot_equals_the_composed_calls(store: FeatureStore) -> None:
     linked = await customer_snapshot(store, "u2", V1)
     assert linked.ids == ["u2", "anon"] and len(linked.rows["user"]) == 2
     assert (await customer_snapshot(store, "anon", V1)).state.customer_id == "u2"
+    full = (await customer_snapshot(store, "u5", V2, "s1")).state
+    assert full.purchase_counts == {"i6": 2} and set(full.cart) == {"i7"} and full.features["segment"] == "diy"
+    assert full.consent == {"personalization": True, "email": False} and len(full.recent_events) == 3

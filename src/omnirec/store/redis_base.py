@@ -57,6 +57,7 @@ class RedisBase:
         self._erase = client.register_script(scripts.ERASE)
         self._take_budget = client.register_script(scripts.TAKE_BUDGET)
         self._take_caps = client.register_script(scripts.TAKE_CAPS)
+        self._snapshot = client.register_script(scripts.SNAPSHOT)
 
     async def _ensure_ready(self) -> None:
         """Called before every operation; the cluster backend loads its slot map here once."""

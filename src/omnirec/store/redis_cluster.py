@@ -12,8 +12,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio.cluster import RedisCluster
 
-from omnirec.store.redis_base import BULK_TIMEOUT_MS
+from omnirec.store.redis_base import BULK_TIMEOUT_MS, translate_errors
 from omnirec.store.redis_store import RedisStore, client_options
+from omnirec.store.snapshot import CustomerSnapshot
 
 
 class RedisClusterStore(RedisStore):
@@ -43,6 +44,13 @@ class RedisClusterStore(RedisStore):
                 await self._client.initialize()
                 await self._bulk.initialize()
                 self._initialized = True
+
+    @translate_errors
+    async def customer_snapshot(
+        self, any_id: str, version: str | None, store_id: str | None = None
+    ) -> CustomerSnapshot:
+        """The snapshot's reads as one pipeline: a script cannot read keys of several hash slots."""
+        return await self._pipelined_snapshot(any_id, version, store_id)
 
     async def _mset(self, mapping: dict[str, bytes]) -> None:
         if mapping:

@@ -13,7 +13,9 @@ from omnirec.store.records import CustomerState
 from omnirec.store.redis_base import as_str, translate_errors
 from omnirec.store.redis_models import RedisModels
 
-CUSTOMER_READS = 7  # commands _queue_customer queues
+# The keys of a customer's state, in the order _queue_customer (and the snapshot script) reads them.
+STATE_FIELDS = ("events", "purchases", "pcounts", "cart", "consent", "features", "ids")
+CUSTOMER_READS = len(STATE_FIELDS)  # commands _queue_customer queues
 
 
 class RedisCustomers(RedisModels):

@@ -26,10 +26,11 @@ from omnirec.store import customer_rules as rules
 from omnirec.store.keys import DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
 from omnirec.store.records import AppendResult, CustomerEvent, EventLogEntry, ImpressionRequest
 from omnirec.store.redis_base import BULK_TIMEOUT_MS, as_str, translate_errors
-from omnirec.store.redis_customers import CUSTOMER_READS, RedisCustomers
+from omnirec.store.redis_customers import CUSTOMER_READS, STATE_FIELDS, RedisCustomers
 from omnirec.store.snapshot import ROW_KINDS, CustomerSnapshot, compose_snapshot, read_rows
 
 PASSWORD_ENV = "OMNIREC_REDIS_PASSWORD"
+SNAPSHOT_HASHES = range(3, 8)  # positions of the customer's hashes among the snapshot script's replies
 MAX_CONNECTIONS = 128  # per process (per node on a cluster); beyond it a call waits up to the timeout
 BULK_CONNECTIONS = 4
 
@@ -65,11 +66,30 @@ class RedisStore(RedisCustomers):
     async def customer_snapshot(
         self, any_id: str, version: str | None, store_id: str | None = None
     ) -> CustomerSnapshot:
-        """Active version, customer state, the id's rows of `version` and a store's stock in one pipeline.
+        """Active version, customer state, the id's rows of `version` and a store's stock in one script call.
 
-        Assumes `any_id` is canonical (no alias) and has no linked ids, as most are; otherwise it reads
-        again what that assumption got wrong, so the answer always equals the composed calls'.
+        One EVALSHA instead of an 11-command pipeline: a third of the client CPU (redis-py packs and parses
+        every command). Assumes `any_id` is canonical (no alias) and has no linked ids, as most are;
+        otherwise it reads again what that assumption got wrong, so the answer always equals the composed
+        calls'.
         """
+        k = self._keys
+        kinds = ROW_KINDS if version else ()
+        keys = [k.active(), k.customer(any_id, "alias"), *(k.customer(any_id, f) for f in STATE_FIELDS)]
+        keys += [k.row(version or "", kind, any_id) for kind in kinds]
+        if store_id:
+            keys.append(k.stock(store_id))
+        replies = await self._snapshot(keys=keys, args=["1" if store_id else "0"])
+        if replies[1] is not None:  # a linked anonymous id: its state now lives under the customer's id
+            return await compose_snapshot(self, any_id, version, store_id)
+        for i in SNAPSHOT_HASHES:  # HGETALL in a script answers a flat array
+            replies[i] = dict(zip(replies[i][::2], replies[i][1::2], strict=True))
+        return await self._snapshot_from(any_id, version, store_id, kinds, replies)
+
+    async def _pipelined_snapshot(
+        self, any_id: str, version: str | None, store_id: str | None = None
+    ) -> CustomerSnapshot:
+        """customer_snapshot as one pipeline (the cluster backend: the keys span hash slots)."""
         k = self._keys
         pipe = self._client.pipeline(transaction=False)
         pipe.get(k.active())
@@ -81,8 +101,13 @@ class RedisStore(RedisCustomers):
         if store_id:
             pipe.smembers(k.stock(store_id))
         replies = await pipe.execute()
-        if replies[1] is not None:  # a linked anonymous id: its state now lives under the customer's id
+        if replies[1] is not None:
             return await compose_snapshot(self, any_id, version, store_id)
+        return await self._snapshot_from(any_id, version, store_id, kinds, replies)
+
+    async def _snapshot_from(
+        self, any_id: str, version: str | None, store_id: str | None, kinds: Sequence[str], replies: list[Any]
+    ) -> CustomerSnapshot:
         active = None if replies[0] is None else as_str(replies[0])
         state = self._customer_state(any_id, replies[2 : 2 + CUSTOMER_READS])
         rest = replies[2 + CUSTOMER_READS :]

@@ -161,3 +161,20 @@ redis.call('EXPIRE', KEYS[2], ARGV[7])
 redis.call('SADD', KEYS[3], ARGV[8], ARGV[9])
 return 1
 """
+
+# Standalone Redis only (its keys span slots; the cluster backend pipelines the same reads instead).
+# KEYS: active, alias, then the customer's events, purchases, pcounts, cart, consent, features, ids, then
+# the rows asked for, then the store's stock set when asked (ARGV[1] = '1'). Returns the replies in that
+# order, hashes as flat arrays; only active and alias when the id is an alias (the caller reads again).
+SNAPSHOT = """
+local out = {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}
+if out[2] then return out end
+out[3] = redis.call('ZREVRANGE', KEYS[3], 0, -1)
+for i = 4, 8 do out[i] = redis.call('HGETALL', KEYS[i]) end
+out[9] = redis.call('SMEMBERS', KEYS[9])
+local rows = #KEYS
+if ARGV[1] == '1' then rows = rows - 1 end
+for i = 10, rows do out[i] = redis.call('GET', KEYS[i]) end
+if ARGV[1] == '1' then out[#KEYS] = redis.call('SMEMBERS', KEYS[#KEYS]) end
+return out
+"""
