@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from litestar import Request
 from litestar.datastructures import State
@@ -48,6 +49,20 @@ def provide_request_id(request: Request) -> str:
     return request.headers.get("x-request-id") or uuid.uuid4().hex
 
 
+@dataclass(frozen=True)
+class ListRoute:
+    """What a recommendation route needs, as ONE dependency: Litestar resolves two or more dependencies of
+    a handler in an anyio task group, a few task spawns per request on the hottest route."""
+
+    recommendations: RecommendationService
+    metrics: Metrics
+    request_id: str
+
+
+def provide_list_route(state: State, request: Request) -> ListRoute:
+    return ListRoute(provide_recommendations(state), provide_metrics(state), provide_request_id(request))
+
+
 DEPENDENCIES = {
     "services": Provide(provide_services, sync_to_thread=False),
     "recommendations": Provide(provide_recommendations, sync_to_thread=False),
@@ -56,4 +71,5 @@ DEPENDENCIES = {
     "metrics": Provide(provide_metrics, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "request_id": Provide(provide_request_id, sync_to_thread=False),
+    "list_route": Provide(provide_list_route, sync_to_thread=False),
 }

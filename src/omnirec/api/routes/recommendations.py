@@ -9,9 +9,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from omnirec.api.auth import SCOPE_OPT
-from omnirec.api.metrics import Metrics
+from omnirec.api.dependencies import ListRoute
 from omnirec.schemas import BasketRequest, ExcludeMode, RecommendationList, RecommendedItem
-from omnirec.service.recommendations import Recommendations, RecommendationService, UserQuery
+from omnirec.service.recommendations import Recommendations, UserQuery
 
 K = Annotated[int, QueryParameter(ge=1, le=1000, description="list length, 1..settings.max_k")]
 OptionalId = Annotated[str | None, QueryParameter(min_length=1, max_length=256)]
@@ -21,13 +21,11 @@ Exclude = Annotated[
 Explain = Annotated[bool, QueryParameter(description="add a one-sentence reason per item")]
 
 
-def to_wire(
-    result: Recommendations, request_id: NamedDependency[str], endpoint: str, metrics: NamedDependency[Metrics]
-) -> RecommendationList:
-    metrics.observe_list(endpoint, result.strategy, (i.source for i in result.items), result.degraded)
+def to_wire(result: Recommendations, route: ListRoute, endpoint: str) -> RecommendationList:
+    route.metrics.observe_list(endpoint, result.strategy, (i.source for i in result.items), result.degraded)
     return RecommendationList(
         model_version=result.version,
-        request_id=request_id,
+        request_id=route.request_id,
         strategy=result.strategy,
         items=[
             RecommendedItem(item_id=i.item_id, score=i.score, source=i.source, reason=i.reason) for i in result.items
@@ -44,9 +42,7 @@ class RecommendationsController(Controller):
     async def for_user(
         self,
         user_id: FromPath[str],
-        recommendations: NamedDependency[RecommendationService],
-        metrics: NamedDependency[Metrics],
-        request_id: NamedDependency[str],
+        list_route: NamedDependency[ListRoute],
         k: K = 10,
         channel: OptionalId = None,
         store_id: OptionalId = None,
@@ -56,16 +52,14 @@ class RecommendationsController(Controller):
     ) -> RecommendationList:
         """Top-k items for a customer (any linked id) with the fallback chain visible in `strategy`."""
         query = UserQuery(k=k, channel=channel, store_id=store_id, category=category, exclude=exclude, explain=explain)
-        result = await recommendations.for_user(user_id, query)
-        return to_wire(result, request_id, "user", metrics)
+        result = await list_route.recommendations.for_user(user_id, query)
+        return to_wire(result, list_route, "user")
 
     @get("/v1/items/{item_id:str}/similar", summary="Items similar to a product")
     async def similar(
         self,
         item_id: FromPath[str],
-        recommendations: NamedDependency[RecommendationService],
-        metrics: NamedDependency[Metrics],
-        request_id: NamedDependency[str],
+        list_route: NamedDependency[ListRoute],
         k: K = 10,
         user_id: OptionalId = None,
         channel: OptionalId = None,
@@ -73,18 +67,16 @@ class RecommendationsController(Controller):
     ) -> RecommendationList:
         """Similar items; personalised for `user_id` when given. 404 for an item not in the model."""
         query = UserQuery(k=k, channel=channel, store_id=store_id)
-        result = await recommendations.similar(item_id, query, user_id)
-        return to_wire(result, request_id, "similar", metrics)
+        result = await list_route.recommendations.similar(item_id, query, user_id)
+        return to_wire(result, list_route, "similar")
 
     @post("/v1/recommendations/basket", status_code=200, summary="Complements of a basket")
     async def basket(
         self,
         data: JSONBody[BasketRequest],
-        recommendations: NamedDependency[RecommendationService],
-        metrics: NamedDependency[Metrics],
-        request_id: NamedDependency[str],
+        list_route: NamedDependency[ListRoute],
     ) -> RecommendationList:
         """Items bought together with the cart: never the cart items, never substitutes of them."""
         query = UserQuery(k=data.k, channel=data.channel, store_id=data.store_id, explain=data.explain)
-        result = await recommendations.basket(data.items, query, data.user_id)
-        return to_wire(result, request_id, "basket", metrics)
+        result = await list_route.recommendations.basket(data.items, query, data.user_id)
+        return to_wire(result, list_route, "basket")
