@@ -14,12 +14,11 @@ def neighbours_from_arrays(
     indices: np.ndarray, scores: np.ndarray, items: np.ndarray
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Neighbour lists of the given items from (I, K) arrays, padding (-1) removed."""
-    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for item in np.unique(items).tolist():
-        row = indices[item]
-        keep = row >= 0
-        out[item] = (row[keep].astype(np.int64), scores[item][keep].astype(np.float64))
-    return out
+    uniq = np.unique(items)
+    rows = indices[uniq].astype(np.int64)
+    values = scores[uniq].astype(np.float64)
+    keep = rows >= 0
+    return {item: (rows[j][keep[j]], values[j][keep[j]]) for j, item in enumerate(uniq.tolist())}
 
 
 def cooccurrence(
@@ -28,18 +27,15 @@ def cooccurrence(
     """(items ascending, summed association, the recent item contributing most to each) for recent items."""
     anchor_items, inverse = np.unique(recent_items, return_inverse=True)
     anchor_w = np.bincount(inverse, weights=weights, minlength=anchor_items.shape[0])
-    parts_i, parts_s, parts_a = [], [], []
-    for anchor, w in zip(anchor_items.tolist(), anchor_w.tolist(), strict=True):
-        if w <= 0 or anchor not in neighbours:
-            continue
-        idx, scores = neighbours[anchor]
-        parts_i.append(idx)
-        parts_s.append(scores * w)
-        parts_a.append(np.full(idx.shape[0], anchor, dtype=np.int64))
-    if not parts_i:
+    used = [(a, w) for a, w in zip(anchor_items.tolist(), anchor_w.tolist(), strict=True) if w > 0 and a in neighbours]
+    lists = [neighbours[a] for a, _ in used]
+    lengths = np.fromiter((len(idx) for idx, _ in lists), dtype=np.int64, count=len(lists))
+    if not lists or not lengths.any():
         empty = np.empty(0, dtype=np.int64)
         return empty, np.empty(0), empty
-    idx, contrib, anchor_of = np.concatenate(parts_i), np.concatenate(parts_s), np.concatenate(parts_a)
+    idx = np.concatenate([idx for idx, _ in lists])
+    contrib = np.concatenate([s for _, s in lists]) * np.repeat([w for _, w in used], lengths)
+    anchor_of = np.repeat(np.array([a for a, _ in used], dtype=np.int64), lengths)
     items, inv = np.unique(idx, return_inverse=True)
     totals = np.bincount(inv, weights=contrib, minlength=items.shape[0])
     best = np.full(items.shape[0], -1, dtype=np.int64)
