@@ -1,12 +1,15 @@
 """Serving benchmark: redis-server + the app (100k-item synthetic bundle) under granian and uvicorn.
 
 Measures, in the same run per server: max throughput (closed loop, keep-alive connections) of
-GET /v1/users/{id}/recommendations and GET /health/live, and latency percentiles of the
+GET /health/live (no I/O), of two floors (/bench/one-read: one store GET and nothing else;
+/bench/snapshot/{id}: every store read of a recommendation, no ranking; see bench_app.py) and of
+GET /v1/users/{id}/recommendations, each as a ratio to /health/live; then latency percentiles of the
 recommendations endpoint at a fixed open-loop rate (latency counted from the scheduled send time,
 so a stalled server is not hidden by the client waiting). The load generator is a minimal asyncio
 HTTP/1.1 client (much lighter than httpx), running on the same machine as the server.
 
-    /tmp/venv/bin/python benchmarks/serving_benchmark.py --items 100000 --seconds 10 --rate 500
+    .venv/bin/python benchmarks/serving_benchmark.py --items 100000 --seconds 5 --rate 500 \
+        --servers granian,uvicorn --workers 1,2 --repeat 3
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from bundle_factory import make_bundle  # noqa: E402
 from omnirec.publishing import publish_bundle  # noqa: E402
+from omnirec.scoring.search import DEFAULT_ANN_THRESHOLD  # noqa: E402
 from omnirec.store.factory import open_store  # noqa: E402
 
 
@@ -50,9 +54,11 @@ def wait_port(port: int, timeout: float = 60.0) -> None:
     raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
 
 
-async def publish(url: str, n_items: int, n_users: int) -> None:
+async def publish(url: str, n_items: int, n_users: int, clusters: int = 0) -> None:
     store = open_store(url, timeout_ms=30_000)
-    bundle = make_bundle(n_items=n_items, n_users=n_users, dim=64, seed=1, similar=20, cooc=20, history_per_user=20)
+    bundle = make_bundle(
+        n_items=n_items, n_users=n_users, dim=64, seed=1, similar=20, cooc=20, history_per_user=20, clusters=clusters
+    )
     await publish_bundle(bundle, store, activate=True, batch_size=5000)
     await store.close()
 
@@ -156,11 +162,12 @@ def start_server(server: str, port: int, store_url: str, workers: int, ann: int)
         "OMNIREC_STORE_URL": store_url,
         "OMNIREC_AUTH_ENABLED": "false",
         "OMNIREC_STORE_TIMEOUT_MS": "1000",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "benchmarks"), os.environ.get("PYTHONPATH")])),
     }
     code = (
         "import logging; logging.disable(logging.WARNING); "
         "from omnirec.cli.serve_commands import run_server; "
-        f"run_server({server!r}, '127.0.0.1', {port}, {workers})"
+        f"run_server({server!r}, '127.0.0.1', {port}, {workers}, 'bench_app:app_with_floors')"
     )
     return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -191,15 +198,23 @@ async def measure(port: int, args: argparse.Namespace) -> dict[str, object]:
     for _ in range(3):  # warm-up (model load, numpy caches)
         await closed_loop(port, paths, 1.0, args.connections)
     live_rps, _ = await closed_loop(port, ["/health/live"], args.seconds, args.connections)
+    # The floors: what one store read, and the reads of a recommendation without ranking, cost on their own.
+    read_rps, read_errors = await closed_loop(port, ["/bench/one-read"], args.seconds, args.connections)
+    snapshot_paths = [p.replace("/v1/users/", "/bench/snapshot/").split("/recommendations")[0] for p in paths]
+    snap_rps, snap_errors = await closed_loop(port, snapshot_paths, args.seconds, args.connections)
     recs_rps, recs_errors = await closed_loop(port, paths, args.seconds, args.connections)
     fixed = await open_loop(port, paths, args.seconds, args.rate)
     return {
         "search_ready_s": ready,
         "live_rps": live_rps,
+        "one_read_rps": read_rps,
+        "snapshot_rps": snap_rps,
         "recs_rps": recs_rps,
-        "recs_errors": recs_errors,
-        "ratio": recs_rps / live_rps,
-        **fixed,
+        "errors": read_errors + snap_errors + recs_errors,
+        "one_read/live": read_rps / live_rps,
+        "snapshot/live": snap_rps / live_rps,
+        "recs/live": recs_rps / live_rps,
+        **{f"latency_{k}": v for k, v in fixed.items()},
     }
 
 
@@ -210,9 +225,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--clusters", type=int, default=200, help="vectors around this many centres (0: iid Gaussian, ANN's worst case)"
+    )
     parser.add_argument("--workers", default="1", help="comma-separated worker counts, e.g. 1,2")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per server and worker count")
     parser.add_argument("--servers", default="granian,uvicorn")
-    parser.add_argument("--ann-threshold", type=int, default=200_000, help="items from which HNSW is used")
+    parser.add_argument(
+        "--ann-threshold", type=int, default=DEFAULT_ANN_THRESHOLD, help="items from which HNSW is used (the default's)"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="omnirec-bench-"))
@@ -226,11 +247,16 @@ def main() -> None:
         wait_port(redis_port)
         store_url = f"redis://127.0.0.1:{redis_port}/0"
         started = time.perf_counter()
-        asyncio.run(publish(store_url, args.items, args.users))
-        print(f"published {args.items} items x 64 dims, {args.users} users in {time.perf_counter() - started:.1f}s")
+        asyncio.run(publish(store_url, args.items, args.users, args.clusters))
+        vectors = f"{args.clusters} clusters" if args.clusters else "iid Gaussian"
+        print(
+            f"published {args.items} items x 64 dims ({vectors}), {args.users} users "
+            f"in {time.perf_counter() - started:.1f}s"
+        )
         blas = {k: os.environ.get(k, "-") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
         print(f"environment: {blas}")
-        for server, workers in [(s, int(w)) for w in args.workers.split(",") for s in args.servers.split(",")]:
+        configs = [(s, int(w)) for w in args.workers.split(",") for s in args.servers.split(",")]
+        for server, workers in [c for _ in range(args.repeat) for c in configs]:
             port = free_port()
             proc = start_server(server, port, store_url, workers, args.ann_threshold)
             try:

@@ -124,14 +124,16 @@ def single_threaded_blas() -> None:
             log.warning("numpy was imported before the BLAS thread limit; set OPENBLAS_NUM_THREADS=1")
 
 
-def run_server(server: Literal["granian", "uvicorn"], host: str, port: int, workers: int) -> None:
-    """Run the app factory under the chosen server until interrupted."""
+def run_server(
+    server: Literal["granian", "uvicorn"], host: str, port: int, workers: int, app_factory: str = APP_FACTORY
+) -> None:
+    """Run the app factory (`module:function`) under the chosen server until interrupted."""
     single_threaded_blas()
     if server == "uvicorn":
         import uvicorn
 
         uvicorn.run(
-            APP_FACTORY,
+            app_factory,
             factory=True,
             host=host,
             port=port,
@@ -146,7 +148,7 @@ def run_server(server: Literal["granian", "uvicorn"], host: str, port: int, work
     from granian.constants import Interfaces, Loops
 
     Granian(
-        APP_FACTORY,
+        app_factory,
         factory=True,
         address=host,
         port=port,
