@@ -275,12 +275,14 @@ def rank_for_user(
     scores = comp.matrix @ weights
     order = top_indices(scores, request.k)
     groups = _group_contributions(comp, weights, order)
+    chosen = comp.candidates[order]
+    strongest = np.argmax(groups, axis=1).tolist() if order.size else []
+    rows = zip(chosen.tolist(), catalog.item_ids[chosen].tolist(), scores[order].tolist(), strongest, strict=True)
     items = []
-    for row, pos in enumerate(order.tolist()):
-        index = int(comp.candidates[pos])
-        source = _source(int(np.argmax(groups[row])), index, ctx, comp.strategy)
-        reason = explain(catalog, ctx, source, index, int(comp.anchors[pos]), request.channel) if with_reasons else None
-        items.append(RankedItem(index, str(catalog.item_ids[index]), round(float(scores[pos]), 6), source, reason))
+    for (index, item_id, score, component), anchor in zip(rows, comp.anchors[order].tolist(), strict=True):
+        source = _source(component, index, ctx, comp.strategy)
+        reason = explain(catalog, ctx, source, index, anchor, request.channel) if with_reasons else None
+        items.append(RankedItem(index, str(item_id), round(score, 6), source, reason))
     return Ranking(items=items, strategy=comp.strategy)
 
 
