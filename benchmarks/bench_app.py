@@ -1,4 +1,5 @@
-"""ASGI factories for the benchmarks: `uvicorn --factory bench_app:app` builds the app from OMNIREC_* variables.
+"""ASGI factories for the benchmarks: `uvicorn --factory bench_app:app` builds the app from OMNIREC_* variables
+(as `omnirec serve` does: omnirec.api.asgi.app_from_env).
 
 `app_with_floors` is the same app plus two routes that only the serving benchmark uses, to split a
 recommendation's cost into its parts in the same run: `/bench/one-read` makes one store read (the active
@@ -11,13 +12,13 @@ from __future__ import annotations
 from litestar import Litestar, get
 from litestar.datastructures import State
 
-from omnirec.api.app import create_app
+from omnirec.api.asgi import app_from_env
 from omnirec.service.container import Services
-from omnirec.settings import Settings
 
 
 def app() -> Litestar:
-    return create_app(Settings.from_env())
+    """The app exactly as `omnirec serve` builds it in each worker."""
+    return app_from_env()
 
 
 @get("/bench/one-read", include_in_schema=False)

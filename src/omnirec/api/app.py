@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -37,8 +38,14 @@ def create_app(
     *,
     startup: Sequence[StartupHook] = (),
     clock: Callable[[], float] = time.time,
+    freeze_gc: bool = False,
 ) -> Litestar:
-    """The HTTP service. Without `store`, the lifespan opens settings.store_url (and closes it at shutdown)."""
+    """The HTTP service. Without `store`, the lifespan opens settings.store_url (and closes it at shutdown).
+
+    `freeze_gc` (server processes, not tests that build many apps): once started, and after each model
+    load, move every object into the collector's permanent generation. A full collection otherwise
+    traverses the framework and the loaded catalogue (~35 ms at 100k items), a stall that shows in p99.
+    """
     if not settings.auth_enabled:
         log.warning("API-key authentication is DISABLED: every client can read and write customer data")
     metrics = Metrics()
@@ -52,6 +59,10 @@ def create_app(
             services = build_services(bounded, settings, metrics.store_error, clock)
             app.state.services = services
             await _preload(services.models.current)
+            if freeze_gc:
+                gc.collect()
+                gc.freeze()
+                services.models.on_loaded = gc.freeze  # a newly loaded version's catalogue too
             yield
         finally:
             if store is None:

@@ -70,5 +70,5 @@ def app_from_env() -> Litestar:
         customers = os.environ.get(CUSTOMERS_ENV)
         if customers:
             startup.append(import_customers_at_startup(Path(customers)))
-        return create_app(settings, MemoryStore(prefix=settings.key_prefix), startup=startup)
-    return create_app(settings)
+        return create_app(settings, MemoryStore(prefix=settings.key_prefix), startup=startup, freeze_gc=True)
+    return create_app(settings, freeze_gc=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import msgspec
@@ -46,6 +47,7 @@ class ModelCache:
         self._models: OrderedDict[str, LoadedModel] = OrderedDict()  # oldest first
         self._loading: dict[str, asyncio.Task[LoadedModel]] = {}
         self._last_active: str | None = None
+        self.on_loaded: Callable[[], None] | None = None  # called after each version is loaded (the app's GC freeze)
 
     @property
     def loaded_versions(self) -> list[str]:
@@ -123,3 +125,5 @@ class ModelCache:
             dropped, _ = self._models.popitem(last=False)
             log.info("model version %s dropped from the cache", dropped)
         log.info("model version %s loaded (%d items)", version, task.result().catalog.n_items)
+        if self.on_loaded is not None:
+            self.on_loaded()
