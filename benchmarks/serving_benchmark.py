@@ -204,6 +204,8 @@ async def measure(port: int, args: argparse.Namespace) -> dict[str, object]:
     snap_rps, snap_errors = await closed_loop(port, snapshot_paths, args.seconds, args.connections)
     recs_rps, recs_errors = await closed_loop(port, paths, args.seconds, args.connections)
     fixed = await open_loop(port, paths, args.seconds, args.rate)
+    # The reference for the latencies: the same client at the same rate against a route with no work.
+    floor = await open_loop(port, ["/health/live"], args.seconds, args.rate)
     return {
         "search_ready_s": ready,
         "live_rps": live_rps,
@@ -215,6 +217,7 @@ async def measure(port: int, args: argparse.Namespace) -> dict[str, object]:
         "snapshot/live": snap_rps / live_rps,
         "recs/live": recs_rps / live_rps,
         **{f"latency_{k}": v for k, v in fixed.items()},
+        **{f"live_latency_{k}": floor[k] for k in ("p50", "p90", "p99")},
     }
 
 

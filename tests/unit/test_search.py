@@ -112,3 +112,13 @@ def test_background_build_answers_exactly_until_the_index_is_ready() -> None:
     assert len(search.top(query, 10, None)) == 10  # answers at once, whichever search is ready
     assert search.wait(60) and search.kind == "hnsw"
     assert build_search(vecs, biases, ann_threshold=5000).kind == "exact"
+
+
+def test_hnsw_builds_the_same_index_every_time() -> None:
+    """One build thread and a fixed seed: the service's background index and `omnirec export`'s answer alike."""
+    vecs, biases = vectors(n=3000, dim=16, seed=4)
+    first, second = HnswSearch(vecs, biases), HnswSearch(vecs, biases)
+    rng = np.random.default_rng(9)
+    for _ in range(50):
+        query = rng.standard_normal(16).astype(np.float32)
+        assert first.top(query, 100, None).tolist() == second.top(query, 100, None).tolist()
