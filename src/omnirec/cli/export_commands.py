@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from omnirec.bundle import load_bundle
 from omnirec.errors import BundleError
 from omnirec.exporting.recommendations import export_recommendations, read_user_ids
+from omnirec.scoring.search import DEFAULT_ANN_THRESHOLD
 
 console = Console(stderr=True)
 
@@ -52,6 +53,8 @@ def recommendations(
     except (OSError, UnicodeDecodeError) as exc:
         console.print(f"[red]error:[/red] cannot read the users file {users}: {exc}")
         raise typer.Exit(2) from exc
+    if bundle.n_items >= DEFAULT_ANN_THRESHOLD:
+        console.print(f"building the HNSW index of {bundle.n_items:,} items first (one thread, as the service does)")
     with progress_bar() as bar:
         task = bar.add_task("export recommendations", total=len(user_ids))
         summary = export_recommendations(
