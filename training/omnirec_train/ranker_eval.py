@@ -10,7 +10,7 @@ import numpy as np
 from omnirec.bundle.format import ModelBundle
 from omnirec.scoring import Catalog, Components, RankRequest, compute_components, context_from_bundle, rank_for_user
 from omnirec.scoring.context import UserContext
-from omnirec.scoring.ranker import neighbours_from_arrays, purchase_exclusion_rate
+from omnirec.scoring.ranker import purchase_exclusion_rate
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ def _contexts(
     recent = catalog.params.history_events
     for user in users:
         ctx = context_from_bundle(catalog, bundle, index.get(user))
-        neighbours = neighbours_from_arrays(bundle["cooc_indices"], bundle["cooc_scores"], ctx.items[:recent])
+        neighbours = catalog.neighbours("cooc", ctx.items[:recent])
         yield user, ctx, neighbours
 
 

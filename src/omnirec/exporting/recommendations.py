@@ -11,7 +11,6 @@ import msgspec
 
 from omnirec.bundle.format import ModelBundle
 from omnirec.scoring import Catalog, RankRequest, context_from_bundle, rank_for_user
-from omnirec.scoring.ranker import neighbours_from_arrays
 
 
 class ExportedItem(msgspec.Struct, kw_only=True):
@@ -51,7 +50,7 @@ class BundleRecommender:
     def recommend(self, user_id: str, request: RankRequest) -> ExportedRecommendations:
         """The list the service answers for this customer (unknown customers get the cold-start chain)."""
         ctx = context_from_bundle(self.catalog, self.bundle, self.user_index.get(user_id))
-        neighbours = neighbours_from_arrays(self.bundle["cooc_indices"], self.bundle["cooc_scores"], ctx.items)
+        neighbours = self.catalog.neighbours("cooc", ctx.items)
         ranking = rank_for_user(self.catalog, ctx, request, neighbours)
         items = [ExportedItem(item_id=i.item_id, score=i.score, source=i.source) for i in ranking.items]
         return ExportedRecommendations(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -162,10 +162,12 @@ class Catalog:
             step *= 2
         return np.concatenate(found)[:n] if found else np.empty(0, dtype=np.int64)
 
-    def neighbours(self, kind: str, items: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """Neighbour lists ('similar' or 'cooc') of some items: index -> (neighbour indices, scores)."""
+    def neighbours(self, kind: str, items: Sequence[int] | np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Neighbour lists ('similar' or 'cooc') of some items: index -> (neighbour indices, scores).
+
+        The service, `omnirec export` and the trainer's ranker evaluation all read them here."""
         indices, scores = self.neighbour_arrays[kind]
-        return neighbours_from_arrays(indices, scores, np.fromiter(items, dtype=np.int64))
+        return neighbours_from_arrays(indices, scores, np.asarray(items, dtype=np.int64))
 
     def indices_of(self, item_ids: list[str]) -> list[int]:
         """Internal indices of known items, unknown ids dropped."""

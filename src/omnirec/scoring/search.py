@@ -20,7 +20,7 @@ from omnirec.scoring.item_filter import ItemFilter
 log = logging.getLogger(__name__)
 # Catalogues from this size use HNSW. At 100k items x 64 dims one exact scan (GEMV) costs 1.4-2.7 ms on
 # the 2-core build box and an HNSW query 0.14-0.6 ms, with recall@100 0.96 on a trained instacart model
-# (benchmarks/RESULTS.md, "ANN"): a worker cannot serve 500 req/s with a 10 ms p99 while scanning.
+# (benchmarks/RESULTS.md, "Serving / Round 2"): a worker cannot serve 500 req/s with a 10 ms p99 while scanning.
 DEFAULT_ANN_THRESHOLD = 50_000
 Allowed = ItemFilter | np.ndarray | None  # a filter, a whole boolean mask, or None for every item
 
