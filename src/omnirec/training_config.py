@@ -46,7 +46,7 @@ class TrainingConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     max_feature_values: int = 5000  # a categorical column with more distinct values is ignored (ids, titles)
     similar_k: int = 50
     cooccurrence_k: int = 50
-    history_cap: int = 100  # most recent events kept per user in the bundle / customer state
+    history_cap: int = 300  # most recent events kept per user in the bundle / customer state (frequencies need depth)
     validation_fraction: float = 0.15  # last share of the training period used to choose the ranker blend
     seed: int = 42
     # LightFM (and the ALS baseline) threads. 1 makes a fit bit-reproducible for a given seed; more threads

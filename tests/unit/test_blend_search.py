@@ -1,4 +1,4 @@
-"""The blend search scores a repeat threshold exactly as the shipped ranker would rank with it."""
+"""The blend search, and the ranker choice, score candidates exactly as the shipped ranker ranks them."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from bundle_factory import make_bundle
 from omnirec.bundle import ModelBundle
 from omnirec.scoring import Catalog
 from omnirec.scoring.ranker import FEATURES
-from omnirec_train.blend_search import BlendProblem, choose_blend
+from omnirec_train.blend_search import BlendProblem
 from omnirec_train.metrics import ndcg_at_k
 from omnirec_train.ranker_eval import collect_components, rank_users
+from omnirec_train.ranker_fit import MIN_TREE_CUSTOMERS, choose_ranker
+from omnirec_train.tree_ranker import predict
 
 NOW = 1_800_000_000
 K = 5
@@ -43,7 +45,8 @@ def setup() -> tuple[ModelBundle, list[str], dict[str, set[str]]]:
 @pytest.mark.parametrize("learned", [False, True])
 def test_problem_ndcg_equals_the_rankers_ndcg(threshold: float, learned: bool) -> None:
     bundle, users, targets = setup()
-    weights = np.linspace(1.0, 0.1, len(FEATURES)) if learned else np.r_[[0.5, 1.0, 0.3, 0.2], [0.0] * 10]
+    blend_only = np.r_[[0.5, 1.0, 0.3, 0.2], [0.0] * (len(FEATURES) - 4)]
+    weights = np.linspace(1.0, 0.1, len(FEATURES)) if learned else blend_only
     names = {"feature_names": FEATURES, "feature_weights": tuple(weights.tolist())} if learned else {}
     blend = dict(zip(("w_model", "w_history", "w_cooccurrence", "w_popularity"), weights[:4].tolist(), strict=True))
     shipped = with_params(bundle, repeat_threshold=threshold, **blend, **names)
@@ -55,9 +58,40 @@ def test_problem_ndcg_equals_the_rankers_ndcg(threshold: float, learned: bool) -
     assert problem.ndcg(weights, threshold) == pytest.approx(expected)
 
 
-def test_choose_blend_returns_consistent_params() -> None:
+def test_few_validation_customers_ship_the_blend() -> None:
     bundle, users, targets = setup()
-    choice = choose_blend(bundle, targets, NOW, k=K)
-    assert choice.users == len(users) and choice.kind in {"blend", "learned"}
-    assert len(choice.params.feature_names) == len(choice.params.feature_weights)
-    assert choice.ndcg == pytest.approx(max(choice.blend_ndcg, choice.learned_ndcg))
+    assert len(users) < MIN_TREE_CUSTOMERS
+    choice = choose_ranker(bundle, targets, NOW, k=K)
+    assert choice.kind == "blend" and choice.params.trees is None
+    assert choice.metrics["validation_users"] == len(users)
+
+
+def test_trees_ship_when_they_beat_the_blend_and_rank_as_evaluated() -> None:
+    """Enough customers whose targets follow a non-linear rule: the trees win and the ranker uses them."""
+    bundle = make_bundle(n_items=60, n_users=2 * MIN_TREE_CUSTOMERS + 200, history_per_user=20, seed=5)
+    bundle.arrays["history_types"][:] = "purchase"
+    users = bundle["user_ids"].tolist()
+    catalog = Catalog.from_bundle(with_params(bundle, repeat_threshold=0.0))
+    comps = collect_components(catalog, bundle, users, NOW, K)
+    column = FEATURES.index("days_since_seen")
+    # Wanted: history items last seen 600 to 900 days ago (a band no monotone blend can pick out).
+    targets = {}
+    for user, comp in zip(users, comps, strict=True):
+        days = comp.components.matrix[:, column]
+        band = comp.components.candidates[(days > 600) & (days < 900)]
+        targets[user] = {str(catalog.item_ids[i]) for i in band[:3]}
+    targets = {u: t for u, t in targets.items() if t}
+    choice = choose_ranker(bundle, targets, NOW, k=K)
+    assert choice.kind == "trees", choice.metrics
+    assert choice.metrics["heldout_ndcg@5_trees"] > choice.metrics["heldout_ndcg@5_blend"]
+    shipped = with_params(bundle, **{f: getattr(choice.params, f) for f in choice.params.__struct_fields__})
+    ranked = rank_users(shipped, sorted(targets), NOW, K)
+    # The service's ranking is the trees' order of the candidates it keeps.
+    shipped_catalog = Catalog.from_bundle(shipped)
+    user = sorted(targets)[0]
+    comp = collect_components(shipped_catalog, shipped, [user], NOW, K)[0]
+    keep = comp.purchased_rate >= choice.params.repeat_threshold
+    assert choice.params.trees is not None
+    scores = predict(choice.params.trees, comp.components.matrix[keep])
+    best = comp.components.candidates[keep][np.lexsort((comp.components.candidates[keep], -scores))][:K]
+    assert ranked[0] == [str(shipped_catalog.item_ids[i]) for i in best]

@@ -1,30 +1,19 @@
-"""Choose RankerParams on a validation split: components once per user, then cheap vectorised re-scoring.
+"""The four-weight blend: candidates' feature matrices flattened so one weighting is scored in a few numpy calls.
 
-Two candidates per cell of a small grid over the parameters that change the components themselves
-(history half-life, session mix):
-- the four-weight blend: coordinate search over the weights and the repeat threshold (a few passes over
-  fixed value grids), scored on the validation customers it was searched on;
-- the learned linear model over every feature (blend_fit: listwise softmax, L2 chosen by cross-validation
-  over customers), scored out-of-fold, i.e. on customers its weights were not fitted on.
-The learned model is shipped when its out-of-fold NDCG beats the blend's in-sample NDCG, a handicap that
-keeps the simpler blend unless the learned weights really generalise. The repeat threshold is applied
-exactly (see ranker_eval.collect_components). Nothing is tuned per dataset by hand: the grids are fixed.
+coordinate_search cycles through the blend weights and the repeat threshold, setting each to its best value
+on a fixed grid in turn (a few passes). It is the documented fallback ranker for small shops, and what names
+each recommended item's source when the learned trees score it (omnirec_train.ranker_fit chooses).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
-import msgspec
 import numpy as np
 
-from omnirec.bundle.format import ModelBundle, RankerParams
-from omnirec.scoring import Catalog
 from omnirec.scoring.ranker import FEATURES
-from omnirec_train.blend_fit import RankingData, choose_l2, cross_validated_ndcg, fit_listwise
-from omnirec_train.ranker_eval import UserComponents, collect_components
+from omnirec_train.blend_fit import RankingData
+from omnirec_train.ranker_eval import UserComponents
 
 WEIGHT_GRID: dict[str, tuple[float, ...]] = {
     "w_model": (0.0, 0.1, 0.25, 0.5, 1.0, 2.0),
@@ -33,25 +22,9 @@ WEIGHT_GRID: dict[str, tuple[float, ...]] = {
     "w_popularity": (0.0, 0.05, 0.1, 0.25, 0.5, 1.0),
     "repeat_threshold": (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.01),
 }
-STRUCTURE_GRID: dict[str, tuple[float, ...]] = {
-    "history_half_life_days": (7.0, 30.0, 120.0),
-    "session_mix": (0.25, 0.6),
-}
-LEARNED_THRESHOLDS = (0.0, 0.1, 0.3)
 START = {"w_model": 1.0, "w_history": 1.0, "w_cooccurrence": 0.5, "w_popularity": 0.1, "repeat_threshold": 0.1}
 PASSES = 3
 BLEND_NAMES = ("w_model", "w_history", "w_cooccurrence", "w_popularity")
-
-
-@dataclass(frozen=True)
-class BlendChoice:
-    params: RankerParams
-    ndcg: float  # validation NDCG@k of the chosen params (out-of-fold for the learned model)
-    users: int
-    tried: int
-    kind: str = "blend"  # "blend" (four weights) or "learned" (feature weights)
-    blend_ndcg: float = 0.0  # best four-weight blend, in-sample
-    learned_ndcg: float = 0.0  # best learned model, out-of-fold
 
 
 class BlendProblem:
@@ -87,14 +60,14 @@ class BlendProblem:
         return self.data.take(self.rate >= threshold)
 
 
-def _blend_vector(point: Mapping[str, float]) -> np.ndarray:
+def blend_vector(point: Mapping[str, float]) -> np.ndarray:
     weights = np.zeros(len(FEATURES))
     weights[:4] = [point[name] for name in BLEND_NAMES]
     return weights
 
 
 def _score(problem: BlendProblem, point: dict[str, float]) -> float:
-    w = _blend_vector(point)
+    w = blend_vector(point)
     return problem.ndcg(w, point["repeat_threshold"]) if w.any() else -1.0
 
 
@@ -115,50 +88,3 @@ def coordinate_search(problem: BlendProblem) -> tuple[dict[str, float], float, i
         if not improved:
             break
     return point, best, tried
-
-
-def _learned(problem: BlendProblem, l2: float) -> tuple[float, float]:
-    """(repeat threshold, out-of-fold NDCG) of the best learned model in this cell."""
-    scored = {t: cross_validated_ndcg(problem.kept(t), l2) for t in LEARNED_THRESHOLDS}
-    threshold = max(scored, key=lambda t: (scored[t], -t))
-    return threshold, scored[threshold]
-
-
-def choose_blend(bundle: ModelBundle, targets: Mapping[str, set[str]], now: int, k: int = 10) -> BlendChoice:
-    """Best RankerParams for predicting `targets` (user id -> item ids after `now`) with this bundle."""
-    base = Catalog.from_bundle(bundle)
-    users = [u for u in sorted(targets) if targets[u]]
-    # Items the bundle does not know cannot be found but still count against the ideal: negative stand-ins.
-    target_idx = {u: {base.index.get(item, -1 - j) for j, item in enumerate(sorted(targets[u]))} for u in users}
-    blend: tuple[float, RankerParams] | None = None
-    learned: tuple[float, RankerParams, BlendProblem, float] | None = None
-    l2: float | None = None
-    tried = 0
-    for half_life in STRUCTURE_GRID["history_half_life_days"]:
-        for mix in STRUCTURE_GRID["session_mix"]:
-            params = msgspec.structs.replace(bundle.manifest.ranker, history_half_life_days=half_life, session_mix=mix)
-            catalog = dataclasses.replace(base, params=params)
-            problem = BlendProblem(collect_components(catalog, bundle, users, now, k), target_idx, k)
-            point, score, n = coordinate_search(problem)
-            tried += n
-            if blend is None or score > blend[0]:
-                blend = (score, msgspec.structs.replace(params, **point))
-            if l2 is None:
-                l2, _ = choose_l2(problem.kept(0.0))  # the penalty is chosen once, on the first cell
-            threshold, oof = _learned(problem, l2)
-            tried += len(LEARNED_THRESHOLDS)
-            if learned is None or oof > learned[0]:
-                learned = (oof, msgspec.structs.replace(params, repeat_threshold=threshold), problem, threshold)
-    assert blend is not None and learned is not None
-    oof, params, problem, threshold = learned
-    if oof > blend[0]:
-        weights = fit_listwise(problem.kept(threshold), l2 or 1.0)
-        # The best four weights ride along: a reader that predates feature_names falls back to them.
-        chosen = msgspec.structs.replace(
-            params,
-            **{name: getattr(blend[1], name) for name in BLEND_NAMES},
-            feature_names=FEATURES,
-            feature_weights=tuple(round(float(w), 6) for w in weights),
-        )
-        return BlendChoice(chosen, oof, len(users), tried, "learned", blend[0], oof)
-    return BlendChoice(blend[1], blend[0], len(users), tried, "blend", blend[0], oof)

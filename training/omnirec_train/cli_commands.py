@@ -97,6 +97,18 @@ def evaluate(
         ours = result.overall[RANKER]["ndcg"]
         lift = f"{(ours / best_ndcg - 1) * 100:+.1f}%" if best_ndcg > 0 else "n/a"
         console.print(f"NDCG@{k}: {RANKER} {ours:.4f} vs best baseline {best} {best_ndcg:.4f} ({lift})")
-        console.print(f"ranker blend: {result.ranker_params.get('params')}")
+        ratio = result.comparison.get("ratio")
+        if ratio:
+            console.print(
+                f"ratio to {best}: {ratio['estimate']:.3f}, 95 % interval [{ratio['low']:.3f}, {ratio['high']:.3f}]"
+                f" over {int(result.overall[RANKER]['users'])} customers (paired bootstrap)"
+            )
+        for kind, rows in result.repeat_new.items():
+            share = rows.get("_", {}).get("share", 0.0)
+            ours_kind, theirs = rows.get(RANKER, {}).get("ndcg", 0.0), rows.get(best, {}).get("ndcg", 0.0)
+            console.print(f"{kind} targets ({share:.0%}): ndcg@{k} {RANKER} {ours_kind:.4f} vs {best} {theirs:.4f}")
+        recall = ", ".join(f"{g} {v:.3f}" for g, v in result.candidate_recall.items())
+        console.print(f"candidate recall: {recall}")
+        console.print(f"ranker: {result.ranker_params.get('validation', {}).get('ranker', 'blend')}")
     if report is not None:
         console.print(f"report: {report / 'report.html'}")

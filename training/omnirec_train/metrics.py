@@ -58,22 +58,38 @@ def catalogue_coverage(recommendations: Iterable[Sequence[Hashable]], n_items: i
     return len(seen) / n_items
 
 
+PER_USER = {
+    "precision": precision_at_k,
+    "recall": recall_at_k,
+    "ndcg": ndcg_at_k,
+    "map": average_precision_at_k,
+    "hit_rate": hit_rate_at_k,
+}
+# What each metric means, for reports.
+DEFINITIONS = {
+    "precision": "relevant items among the first k, divided by k",
+    "recall": "relevant items among the first k, divided by the customer's relevant items",
+    "ndcg": "binary-gain DCG of the first k over the DCG of an ideal list of min(k, relevant) hits",
+    "map": "mean precision at each hit rank, divided by min(k, relevant)",
+    "hit_rate": "1 when any of the first k is relevant",
+    "coverage": "share of the catalogue in at least one customer's first k",
+}
+
+
+def per_user_metrics(
+    recommendations: Sequence[Sequence[Hashable]], relevant: Sequence[AbstractSet[Hashable]], k: int
+) -> dict[str, np.ndarray]:
+    """Every per-customer metric as an array (one value per customer, same order), for bootstrapping."""
+    pairs = list(zip(recommendations, relevant, strict=True))
+    return {name: np.array([f(rec, rel, k) for rec, rel in pairs], dtype=np.float64) for name, f in PER_USER.items()}
+
+
 def mean_metrics(
     recommendations: Sequence[Sequence[Hashable]], relevant: Sequence[AbstractSet[Hashable]], k: int, n_items: int
 ) -> dict[str, float]:
     """Every metric averaged over users, plus catalogue coverage and the user count."""
-    funcs = {
-        "precision": precision_at_k,
-        "recall": recall_at_k,
-        "ndcg": ndcg_at_k,
-        "map": average_precision_at_k,
-        "hit_rate": hit_rate_at_k,
-    }
-    n = len(recommendations)
-    out = {
-        name: (sum(f(rec, rel, k) for rec, rel in zip(recommendations, relevant, strict=True)) / n if n else 0.0)
-        for name, f in funcs.items()
-    }
+    values = per_user_metrics(recommendations, relevant, k)
+    out = {name: float(v.mean()) if v.size else 0.0 for name, v in values.items()}
     out["coverage"] = catalogue_coverage(recommendations, n_items, k)
-    out["users"] = float(n)
+    out["users"] = float(len(recommendations))
     return out

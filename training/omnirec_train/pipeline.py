@@ -1,9 +1,10 @@
-"""train_bundle: choose the ranker blend on a validation split, refit on all data, save the bundle.
+"""train_bundle: choose the ranker on a validation split, refit the model on all data, save the bundle.
 
 Two fits: the first on the training period minus its last `validation_fraction` (by time) only serves
 to choose RankerParams; the shipped model is then refitted on every event, so the newest behaviour
-(what customers bought last week) is in the bundle. The weights transfer because every feature is
-scale-free: components scaled to [0, 1] per request, personal shares, decays and counts of one customer.
+(what customers bought last week) is in the bundle. The ranker transfers because its features are the
+customer's own shares, counts, decays and days, components scaled to [0, 1] per request, and raw model
+scores of a model fitted the same way on a little less data.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from omnirec.bundle.format import ModelBundle, RankerParams
 from omnirec.bundle.io import save_bundle
 from omnirec.data.event_log import Dataset, EventLog
 from omnirec.training_config import TrainingConfig
-from omnirec_train.blend_search import choose_blend
 from omnirec_train.bundle_builder import BuildOptions, build_bundle
+from omnirec_train.ranker_fit import choose_ranker
 from omnirec_train.split import time_split
 
 # Used when the data has too little time span for a validation split (one day of fashion, say).
@@ -36,29 +37,21 @@ def _quiet(_: str) -> None:
 def fit_ranker(
     dataset: Dataset, events: EventLog, config: TrainingConfig, options: BuildOptions, log: Log = _quiet
 ) -> ModelBundle:
-    """Choose the blend on the last validation_fraction of `events`, then fit on all of `events`."""
+    """Choose the ranker on the last validation_fraction of `events`, then fit on all of `events`."""
     started = time.perf_counter()
     split = time_split(events, config.validation_fraction)
     targets = {user: items for (user, _), items in split.targets().items()}
     metrics: dict[str, object] = {}
     params = FALLBACK_PARAMS
     if len(targets) >= MIN_VALIDATION_USERS and len(split.train):
-        log(f"choosing the ranker blend on {len(targets)} validation customers")
+        log(f"fitting the validation model on {len(split.train):,} events before the validation cut")
         probe = build_bundle(dataset, split.train, config, FALLBACK_PARAMS, options)
-        choice = choose_blend(probe, targets, split.cutoff, k=BLEND_K)
-        params = choice.params
-        metrics = {
-            "validation_ndcg@10": round(choice.ndcg, 5),
-            "validation_users": choice.users,
-            "blends_tried": choice.tried,
-            "ranker": choice.kind,
-            "validation_ndcg@10_blend_in_sample": round(choice.blend_ndcg, 5),
-            "validation_ndcg@10_learned_out_of_fold": round(choice.learned_ndcg, 5),
-        }
+        choice = choose_ranker(probe, targets, split.cutoff, k=BLEND_K, seed=config.seed, log=log)
+        params, metrics = choice.params, dict(choice.metrics)
     else:
         log(f"{len(targets)} validation customers after the time cut: using the fallback blend")
-        metrics = {"validation": f"skipped: {len(targets)} customers with later purchases", "blend": "fallback"}
-    log("fitting the shipped model on all events")
+        metrics = {"validation": f"skipped: {len(targets)} customers with later purchases", "ranker": "fallback"}
+    log(f"fitting the shipped model on all {len(events):,} events")
     bundle = build_bundle(dataset, events, config, params, options, metrics=metrics)
     metrics["train_seconds"] = round(time.perf_counter() - started, 2)
     return bundle

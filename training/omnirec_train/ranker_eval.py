@@ -10,7 +10,7 @@ import numpy as np
 from omnirec.bundle.format import ModelBundle
 from omnirec.scoring import Catalog, Components, RankRequest, compute_components, context_from_bundle, rank_for_user
 from omnirec.scoring.context import UserContext
-from omnirec.scoring.ranker import purchase_exclusion_rate
+from omnirec.scoring.ranker import GENERATORS, purchase_exclusion_rate
 
 
 @dataclass(frozen=True)
@@ -60,3 +60,29 @@ def collect_components(
         rate = purchase_exclusion_rate(catalog, ctx, comp.candidates)
         out.append(UserComponents(user=user, components=comp, purchased_rate=rate))
     return out
+
+
+def candidate_recall(
+    bundle: ModelBundle, targets: Sequence[tuple[str, set[str]]], now: int, k: int, channel: str | None = None
+) -> dict[str, float]:
+    """Per candidate generator (and all together), the mean share of each customer's targets it proposed.
+
+    Candidates as the served ranker builds them (the "purchased" exclusion applied), so a target missing here
+    cannot be recommended whatever the scoring.
+    """
+    catalog = Catalog.from_bundle(bundle)
+    users = [user for user, _ in targets]
+    shares = np.zeros((len(users), len(GENERATORS) + 1))
+    for row, ((_, ctx, neighbours), (_, wanted)) in enumerate(
+        zip(_contexts(catalog, bundle, users), targets, strict=True)
+    ):
+        if not wanted:
+            continue
+        comp = compute_components(catalog, ctx, RankRequest(now=now, k=k, channel=channel), neighbours)
+        ids = catalog.item_ids[comp.candidates].astype(str)
+        for bit in range(len(GENERATORS)):
+            proposed = ids[(comp.sources >> bit) & 1 == 1]
+            shares[row, bit] = len(wanted.intersection(proposed.tolist())) / len(wanted)
+        shares[row, -1] = len(wanted.intersection(ids.tolist())) / len(wanted)
+    means = shares.mean(axis=0) if users else shares.sum(axis=0)
+    return {name: round(float(v), 5) for name, v in zip((*GENERATORS, "all"), means, strict=True)}

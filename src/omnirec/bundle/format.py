@@ -16,6 +16,40 @@ import numpy as np
 FORMAT_VERSION = 1
 
 
+class TreeEnsemble(msgspec.Struct, frozen=True, kw_only=True):
+    """The learned ranker's gradient-boosted trees, flattened (JSON in the manifest: no pickle).
+
+    One entry per internal node over all trees (feature, threshold, children) and one value per leaf. A
+    child index >= 0 is another internal node; a negative child c is the leaf ~c. Every split is numeric,
+    `x <= threshold` goes left: the trainer fits with missing-value handling off and features are always
+    finite. Scored by omnirec.scoring.trees.
+    """
+
+    feature_names: tuple[str, ...]
+    roots: tuple[int, ...]  # per tree: its root node, or ~leaf for a single-leaf tree
+    split_feature: tuple[int, ...]  # per internal node: column in feature_names
+    threshold: tuple[float, ...]
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    leaf_value: tuple[float, ...]
+    max_depth: int  # internal nodes on the longest root-to-leaf path
+
+    def __post_init__(self) -> None:
+        n = len(self.split_feature)
+        if not (len(self.threshold) == len(self.left) == len(self.right) == n):
+            raise ValueError("tree ensemble: node arrays differ in length")
+        leaves, width = len(self.leaf_value), len(self.feature_names)
+        for child in (*self.left, *self.right, *self.roots):
+            if not (-leaves <= child < n):
+                raise ValueError("tree ensemble: a child points outside the node or leaf arrays")
+        if any(not 0 <= f < width for f in self.split_feature):
+            raise ValueError("tree ensemble: a split names a feature outside feature_names")
+
+    @property
+    def n_trees(self) -> int:
+        return len(self.roots)
+
+
 class RankerParams(msgspec.Struct, frozen=True, kw_only=True):
     """The blend the shipped ranker uses, chosen on a time-based validation split by the trainer.
 
@@ -35,6 +69,7 @@ class RankerParams(msgspec.Struct, frozen=True, kw_only=True):
     history_events: int = 30  # most recent events that feed session, history and co-occurrence
     feature_names: tuple[str, ...] = ()  # learned ranker: named features, see omnirec.scoring.ranker.FEATURES
     feature_weights: tuple[float, ...] = ()  # one weight per feature name
+    trees: TreeEnsemble | None = None  # learned ranker (LambdaRank trees); scores candidates when set
 
     def __post_init__(self) -> None:
         if len(self.feature_names) != len(self.feature_weights):

@@ -7,9 +7,9 @@ from omnirec.scoring.ranker import (
     RankedItem,
     Ranking,
     RankRequest,
-    blend,
     compute_components,
     rank_for_user,
+    score_candidates,
 )
 
 __all__ = [
@@ -19,9 +19,9 @@ __all__ = [
     "RankedItem",
     "Ranking",
     "UserContext",
-    "blend",
     "build_context",
     "compute_components",
     "context_from_bundle",
     "rank_for_user",
+    "score_candidates",
 ]

@@ -10,8 +10,10 @@ import numpy as np
 from omnirec.bundle.format import BundleManifest, ModelBundle, RankerParams
 from omnirec.columns import ALL_CHANNELS, DEFAULT_EVENT_WEIGHTS
 from omnirec.scoring.cooccurrence import neighbours_from_arrays
+from omnirec.scoring.feature_names import FEATURE_INDEX
 from omnirec.scoring.item_filter import ItemFilter
 from omnirec.scoring.search import DEFAULT_ANN_THRESHOLD, ItemSearch, build_search
+from omnirec.scoring.trees import CompiledTrees
 
 # Arrays the service loads per version (everything item-level; per-user data is read per request).
 CATALOG_ARRAYS = (
@@ -63,6 +65,10 @@ class Catalog:
     popular_order: tuple[np.ndarray, ...] = field(default=(), repr=False)
     channel_share: tuple[float, ...] = field(default=(), repr=False)
     _category_masks: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    # Integer code per item of its category (category_affinity); the code of '' means none.
+    category_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
+    no_category_code: int = -1
+    trees: CompiledTrees | None = field(default=None, repr=False)  # the learned ranker, when the bundle has one
 
     @classmethod
     def from_arrays(
@@ -84,6 +90,10 @@ class Catalog:
         feature_names = arrays["user_feature_names"]
         channel_mask = arrays["item_channels_mask"]
         popularity = arrays["popularity"]
+        categories = arrays["item_categories"]
+        names, codes = np.unique(categories.astype(str), return_inverse=True)
+        blank = np.flatnonzero(names == "")
+        trees = manifest.ranker.trees
         return cls(
             version=manifest.version,
             params=manifest.ranker,
@@ -91,7 +101,7 @@ class Catalog:
             item_ids=item_ids,
             vectors=vectors,
             biases=biases,
-            categories=arrays["item_categories"],
+            categories=categories,
             channels=tuple(str(c) for c in arrays["channels"]),
             channel_mask=channel_mask,
             popularity=popularity,
@@ -106,6 +116,9 @@ class Catalog:
             channel_share=tuple(
                 float(channel_mask[:, r].mean()) if len(channel_mask) else 1.0 for r in range(channel_mask.shape[1])
             ),
+            category_codes=codes.astype(np.int64).ravel(),
+            no_category_code=int(blank[0]) if blank.size else -1,
+            trees=CompiledTrees(trees, FEATURE_INDEX) if trees is not None else None,
         )
 
     @classmethod

@@ -21,19 +21,26 @@ from omnirec.scoring.context import UserContext
 from omnirec.scoring.cooccurrence import Neighbours, cooccurrence, lookup
 from omnirec.scoring.cooccurrence import neighbours_from_arrays as neighbours_from_arrays  # re-exported
 from omnirec.scoring.explain import explain
-from omnirec.scoring.history_features import HISTORY_FEATURES, HistoryFeatures, history_features, purchase_occasions
+from omnirec.scoring.feature_names import COMPONENTS, CONTEXT_FEATURES, FEATURE_INDEX, FEATURES
+from omnirec.scoring.history_features import (
+    BASKET_SECONDS,
+    HISTORY_FEATURES,
+    HistoryFeatures,
+    history_features,
+    purchase_occasions,
+)
 from omnirec.scoring.item_filter import ItemFilter
 from omnirec.scoring.search import top_indices
 
 MODEL, HISTORY, COOCCURRENCE, POPULARITY = range(4)
-COMPONENTS = ("model", "history", "cooccurrence", "popularity")
-# Columns of Components.matrix: the four scaled components, then the personal history features.
-FEATURES = (*COMPONENTS, *HISTORY_FEATURES)
-FEATURE_INDEX = {name: i for i, name in enumerate(FEATURES)}
+_CONTEXT = len(COMPONENTS) + len(HISTORY_FEATURES)
 # Which component each feature's contribution counts toward when an item's source is named.
 FEATURE_GROUPS = np.zeros((len(FEATURES), 4))
 FEATURE_GROUPS[np.arange(4), np.arange(4)] = 1.0
-FEATURE_GROUPS[4:, HISTORY] = 1.0
+FEATURE_GROUPS[4:_CONTEXT, HISTORY] = 1.0
+# Candidate generators (Components.sources bits), reported with their recall by `omnirec evaluate`.
+GENERATORS = ("model", "history", "cooccurrence", "popular")
+MAX_DAYS = 3650.0
 EXCLUDE_MODES = ("purchased", "seen", "none")
 SECONDS_PER_DAY = 86_400.0
 
@@ -58,6 +65,7 @@ class Components:
     candidates: np.ndarray  # int64 item indices, ascending
     matrix: np.ndarray  # float64 (n_candidates, len(FEATURES)): MODEL, HISTORY, COOCCURRENCE, POPULARITY, ...
     anchors: np.ndarray  # int64 per candidate: the recent item that most drives co-occurrence, -1 if none
+    sources: np.ndarray  # uint8 per candidate: bit g set when GENERATORS[g] proposed it
     strategy: str  # personalized | segment | session | popular: what the model component was built from
     channel: str | None = None
 
@@ -167,35 +175,79 @@ def compute_components(
     query, strategy = query_vector(catalog, ctx, weights)
     popularity = catalog.popularity[catalog.channel_row(request.channel)]
 
-    pools = [catalog.popular(request.channel, max(2 * request.k, 50), allowed)]  # precomputed order: O(k)
-    if query is not None:
-        pools.append(catalog.search.top(query, max(4 * request.k, 100), allowed))
+    popular = catalog.popular(request.channel, max(2 * request.k, 50), allowed)  # precomputed order: O(k)
+    model_top = catalog.search.top(query, max(4 * request.k, 100), allowed) if query is not None else popular[:0]
 
     own = _own_evidence(catalog, ctx, weights, recency, request.now, neighbours)
     personal, hist_items, hist_scores = own.personal, own.items, own.scores
     co_items, co_scores, co_anchor = own.co_items, own.co_scores, own.co_anchor
     interest = personal.values[:, HISTORY_FEATURES.index("interest")]
     evidence = (hist_scores > 0) | (personal.occasions > 0) | (interest > 0)
-    pools.append(hist_items[allowed.allows(hist_items) & evidence])
-    pools.append(co_items[allowed.allows(co_items)])
+    pools = (model_top, hist_items[allowed.allows(hist_items) & evidence], co_items[allowed.allows(co_items)], popular)
 
     candidates = np.unique(np.concatenate(pools).astype(np.int64))
+    sources = np.zeros(candidates.shape[0], dtype=np.uint8)
+    for bit, pool in enumerate(pools):
+        sources[np.isin(candidates, pool)] |= np.uint8(1 << bit)
     matrix = np.zeros((candidates.shape[0], len(FEATURES)), dtype=np.float64)
     if candidates.size:
         raw = catalog.vectors[candidates] @ query if query is not None else np.zeros(candidates.shape[0])
         raw = raw + catalog.biases[candidates]
         span = raw.max() - raw.min()
+        hist_raw = lookup(candidates, hist_items, np.maximum(hist_scores, 0))
+        co_raw = lookup(candidates, co_items, co_scores)
         matrix[:, MODEL] = (raw - raw.min()) / span if span > 0 else 0.0
-        matrix[:, HISTORY] = _scaled(lookup(candidates, hist_items, np.maximum(hist_scores, 0)))
-        matrix[:, COOCCURRENCE] = _scaled(lookup(candidates, co_items, co_scores))
+        matrix[:, HISTORY] = _scaled(hist_raw)
+        matrix[:, COOCCURRENCE] = _scaled(co_raw)
         matrix[:, POPULARITY] = popularity[candidates]
-        matrix[:, len(COMPONENTS) :] = lookup(candidates, personal.items, personal.values)
+        matrix[:, len(COMPONENTS) : _CONTEXT] = lookup(candidates, personal.items, personal.values)
+        matrix[:, _CONTEXT:] = _context_columns(catalog, ctx, weights, request.now, candidates, model_top, own)
+        matrix[:, FEATURE_INDEX["model_raw"]] = raw
+        matrix[:, FEATURE_INDEX["history_raw"]] = hist_raw
+        matrix[:, FEATURE_INDEX["cooccurrence_raw"]] = co_raw
     anchors = lookup(candidates, co_items, co_anchor.astype(np.float64), fill=-1).astype(np.int64)
     if purchased_rule and candidates.size:
         rate = purchase_exclusion_rate(catalog, ctx, candidates, (personal.items, personal.occasions))
         keep = rate >= params.repeat_threshold
-        candidates, matrix, anchors = candidates[keep], matrix[keep], anchors[keep]
-    return Components(candidates, matrix, anchors, strategy, request.channel)
+        candidates, matrix, anchors, sources = candidates[keep], matrix[keep], anchors[keep], sources[keep]
+    return Components(candidates, matrix, anchors, sources, strategy, request.channel)
+
+
+def _context_columns(
+    catalog: Catalog,
+    ctx: UserContext,
+    weights: np.ndarray,
+    now: int,
+    candidates: np.ndarray,
+    model_top: np.ndarray,
+    own: _OwnEvidence,
+) -> np.ndarray:
+    """CONTEXT_FEATURES per candidate (model_raw, history_raw, cooccurrence_raw are filled by the caller)."""
+    out = np.zeros((candidates.shape[0], len(CONTEXT_FEATURES)), dtype=np.float64)
+    col = {name: i for i, name in enumerate(CONTEXT_FEATURES)}
+    if model_top.size:
+        order = np.argsort(model_top, kind="stable")
+        position = (np.arange(model_top.shape[0], dtype=np.float64) / model_top.shape[0])[order]
+        out[:, col["model_rank"]] = lookup(candidates, model_top[order], position, fill=1.0)
+    else:
+        out[:, col["model_rank"]] = 1.0
+    out[:, col["days_since_seen"]] = MAX_DAYS
+    if ctx.has_events:
+        codes = catalog.category_codes
+        seen_codes, inverse = np.unique(codes[ctx.items], return_inverse=True)
+        positive = np.maximum(weights, 0.0)
+        total = positive.sum()
+        if total > 0:
+            affinity = np.bincount(inverse, weights=positive, minlength=seen_codes.shape[0]) / total
+            affinity[seen_codes == catalog.no_category_code] = 0.0
+            out[:, col["category_affinity"]] = lookup(codes[candidates], seen_codes, affinity)
+        # Events are newest first: an item's first occurrence is its last event.
+        items, first = np.unique(ctx.items, return_index=True)
+        days = np.clip((now - ctx.times[first]) / SECONDS_PER_DAY, 0.0, MAX_DAYS)
+        out[:, col["days_since_seen"]] = lookup(candidates, items, days, fill=MAX_DAYS)
+        out[:, col["customer_baskets"]] = np.log1p(own.baskets)
+        out[:, col["customer_events"]] = np.log1p(ctx.items.shape[0])
+    return out
 
 
 @dataclass(frozen=True)
@@ -208,6 +260,7 @@ class _OwnEvidence:
     co_items: np.ndarray  # co-occurring items ascending
     co_scores: np.ndarray
     co_anchor: np.ndarray  # the recent item contributing most to each co-occurring item
+    baskets: int = 0  # the customer's distinct purchase baskets
 
 
 def _own_evidence(
@@ -223,11 +276,11 @@ def _own_evidence(
     if not ctx.has_events:
         none = HistoryFeatures(empty, np.zeros((0, len(HISTORY_FEATURES))), empty)
         return _OwnEvidence(none, empty, np.empty(0), empty, np.empty(0), empty)
-    # Own history: buy again (scaled by how repeatable the item is) and recently viewed / carted.
+    # Own history: decayed event weights per item (buy again, recently viewed / carted); how repeatable an
+    # item is enters through the purchased rule and the item_repeat_rate feature, not by scaling this score.
     is_purchase = np.array([t in PURCHASE_EVENTS for t in ctx.types], dtype=bool)
-    history_w = np.where(is_purchase, weights * catalog.repeat_rate[ctx.items], weights)
     hist_items, hist_inverse = np.unique(ctx.items, return_inverse=True)
-    hist_scores = np.bincount(hist_inverse, weights=history_w, minlength=hist_items.shape[0])
+    hist_scores = np.bincount(hist_inverse, weights=weights, minlength=hist_items.shape[0])
     personal = history_features(
         ctx.items,
         ctx.times,
@@ -241,7 +294,8 @@ def _own_evidence(
     # Co-occurrence with the recent items, remembering which recent item contributes most.
     recent = slice(0, catalog.params.history_events)
     co_items, co_scores, co_anchor = cooccurrence(ctx.items[recent], np.maximum(weights[recent], 0), neighbours or {})
-    return _OwnEvidence(personal, hist_items, hist_scores, co_items, co_scores, co_anchor)
+    baskets = int(np.unique(ctx.times[is_purchase] // BASKET_SECONDS).shape[0]) if is_purchase.any() else 0
+    return _OwnEvidence(personal, hist_items, hist_scores, co_items, co_scores, co_anchor, baskets)
 
 
 def feature_weights(params: RankerParams) -> np.ndarray:
@@ -257,9 +311,14 @@ def feature_weights(params: RankerParams) -> np.ndarray:
     return weights
 
 
-def blend(components: Components, params: RankerParams) -> np.ndarray:
-    """Final score per candidate: the weighted sum of its feature columns."""
-    return components.matrix @ feature_weights(params)
+def score_candidates(catalog: Catalog, matrix: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Final score per candidate row: the learned trees when the bundle has them, else the linear blend.
+
+    Sources are still named from the linear weights (the blend's, which ride along with the trees).
+    """
+    if catalog.trees is not None:
+        return catalog.trees.predict(matrix)
+    return matrix @ (feature_weights(catalog.params) if weights is None else weights)
 
 
 def rank_for_user(
@@ -272,7 +331,7 @@ def rank_for_user(
     """The top-k items for a customer with a source (and optionally a reason) per item."""
     comp = compute_components(catalog, ctx, request, neighbours)
     weights = feature_weights(catalog.params)
-    scores = comp.matrix @ weights
+    scores = score_candidates(catalog, comp.matrix, weights)
     order = top_indices(scores, request.k)
     groups = _group_contributions(comp, weights, order)
     chosen = comp.candidates[order]

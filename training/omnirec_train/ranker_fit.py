@@ -1,0 +1,113 @@
+"""Choose and fit the shipped ranker on a validation split: LambdaRank trees, or the four-weight blend.
+
+Candidates and features are computed once per validation customer (omnirec.scoring, exactly as served).
+Customers are split by position: every HOLDOUT_EVERY-th one is held out. On the others the blend's weights
+are found by coordinate search and one tree ensemble per repeat threshold is fitted (early stopping on the
+held-out customers); whichever scores the best NDCG@k on the held-out customers ships. The trees are then
+refitted on every validation customer with the rounds early stopping chose. Shops with fewer than
+MIN_TREE_CUSTOMERS validation customers keep the blend: a learned reranker on a few hundred customers
+measured as noise. Nothing is tuned per dataset: the grids and the tree configuration are fixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from omnirec.bundle.format import ModelBundle, RankerParams, TreeEnsemble
+from omnirec.scoring import Catalog
+from omnirec.scoring.ranker import FEATURES
+from omnirec_train.blend_fit import RankingData
+from omnirec_train.blend_search import BlendProblem, blend_vector, coordinate_search
+from omnirec_train.ranker_eval import collect_components
+from omnirec_train.tree_ranker import GroupedRows, fit_trees, predict
+
+HOLDOUT_EVERY = 5  # every 5th validation customer judges the candidates (20 %)
+MIN_TREE_CUSTOMERS = 200  # fewer validation customers: the blend ships
+TREE_THRESHOLDS = (0.0, 0.1, 0.3)  # repeat thresholds tried with the trees
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RankerChoice:
+    params: RankerParams
+    kind: str  # "trees" or "blend"
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+def _rows(data: RankingData) -> GroupedRows:
+    group = np.bincount(data.user, minlength=data.n_users)
+    return GroupedRows(data.matrix, data.relevant.astype(np.int64), group[group > 0])
+
+
+def choose_ranker(
+    bundle: ModelBundle,
+    targets: Mapping[str, set[str]],
+    now: int,
+    *,
+    k: int = 10,
+    seed: int = 42,
+    catalog: Catalog | None = None,
+    log: Log | None = None,
+) -> RankerChoice:
+    """The ranker to ship for predicting `targets` (customer id -> item ids after `now`) with this bundle."""
+    say = log or (lambda _: None)
+    catalog = catalog or Catalog.from_bundle(bundle)
+    users = [u for u in sorted(targets) if targets[u]]
+    # Items the bundle does not know cannot be found but still count against the ideal: negative stand-ins.
+    target_idx = {u: {catalog.index.get(item, -1 - j) for j, item in enumerate(sorted(targets[u]))} for u in users}
+    say(f"ranker: candidates and features of {len(users)} validation customers")
+    comps = collect_components(catalog, bundle, users, now, k)
+    held = [c for i, c in enumerate(comps) if i % HOLDOUT_EVERY == 0]
+    fitted = [c for i, c in enumerate(comps) if i % HOLDOUT_EVERY != 0]
+    if len(users) < MIN_TREE_CUSTOMERS or not held or not fitted:
+        say(f"ranker: {len(users)} validation customers (< {MIN_TREE_CUSTOMERS}): fitting the blend only")
+        everyone = BlendProblem(comps, target_idx, k)
+        point, score, tried = coordinate_search(everyone)
+        params = msgspec.structs.replace(bundle.manifest.ranker, **point)
+        facts = {"ranker": "blend", "validation_users": len(users), f"validation_ndcg@{k}_in_sample": round(score, 5)}
+        return RankerChoice(params, "blend", facts)
+    fit_problem, hold_problem = BlendProblem(fitted, target_idx, k), BlendProblem(held, target_idx, k)
+    say(f"ranker: blend weights on {len(fitted)} customers")
+    point, _, tried = coordinate_search(fit_problem)
+    blend_params = msgspec.structs.replace(bundle.manifest.ranker, **point)
+    blend_score = hold_problem.ndcg(blend_vector(point), point["repeat_threshold"])
+    best: tuple[float, float, int] | None = None  # (held-out NDCG, threshold, rounds)
+    for threshold in TREE_THRESHOLDS:
+        say(f"ranker: LambdaRank trees, repeat threshold {threshold}")
+        train_rows, hold_data = _rows(fit_problem.kept(threshold)), hold_problem.kept(threshold)
+        if not train_rows.label.any() or not hold_data.relevant.any():
+            continue
+        ensemble, rounds = fit_trees(train_rows, _rows(hold_data), FEATURES, seed)
+        score = hold_data.ndcg(predict(ensemble, hold_data.matrix))
+        if best is None or score > best[0]:
+            best = (score, threshold, rounds)
+    metrics: dict[str, Any] = {
+        "validation_users": len(users),
+        "heldout_users": len(held),
+        f"heldout_ndcg@{k}_blend": round(blend_score, 5),
+        "blends_tried": tried,
+    }
+    if best is not None:
+        metrics[f"heldout_ndcg@{k}_trees"] = round(best[0], 5)
+    if best is None or best[0] <= blend_score:
+        metrics["ranker"] = "blend"
+        return RankerChoice(blend_params, "blend", metrics)
+    _, threshold, rounds = best
+    say(f"ranker: refitting {rounds} trees on all {len(users)} validation customers")
+    everyone = BlendProblem(comps, target_idx, k)
+    ensemble = _refit(everyone.kept(threshold), rounds, seed)
+    metrics.update({"ranker": "trees", "tree_rounds": rounds, "repeat_threshold": threshold})
+    params = msgspec.structs.replace(blend_params, repeat_threshold=threshold, trees=ensemble)
+    return RankerChoice(params, "trees", metrics)
+
+
+def _refit(data: RankingData, rounds: int, seed: int) -> TreeEnsemble:
+    rows = _rows(data)
+    ensemble, _ = fit_trees(rows, rows, FEATURES, seed, rounds=rounds)
+    return ensemble
