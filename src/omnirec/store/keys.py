@@ -20,6 +20,7 @@ Layout (p = prefix, v = model version, c = canonical customer id or an anonymous
     {p:o:<offer>}:used               string   impressions taken from the offer's global budget
     p:of:<offer>                     hash     "<segment>|<outcome>" -> feedback counter
     p:stock:<store_id>               set      items out of stock in a physical store
+    p:rl:<client>                    string   requests of an API key (or address) in its rate-limit window
 
 All keys of one customer share the hash tag {p:c:<id>} so one Lua script can touch them together in
 Redis Cluster; the version keys share {p:model}; the chunks of one array share their array's tag.
@@ -123,6 +124,9 @@ class Keys:
 
     def stock(self, store_id: str) -> str:
         return f"{self.prefix}:stock:{store_id}"
+
+    def rate_limit(self, client: str) -> str:
+        return f"{self.prefix}:rl:{client}"
 
 
 def impression_suffix(offer_id: str) -> str:

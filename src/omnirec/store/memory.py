@@ -14,7 +14,15 @@ from omnirec.errors import InvalidRequest
 from omnirec.store import customer_rules as rules
 from omnirec.store.keys import Keys
 from omnirec.store.memory_models import MemoryModels
-from omnirec.store.records import AppendResult, CustomerEvent, CustomerState, EventLogEntry, ImpressionRequest
+from omnirec.store.memory_rate import RequestWindows
+from omnirec.store.records import (
+    AppendResult,
+    CustomerEvent,
+    CustomerState,
+    EventLogEntry,
+    ImpressionRequest,
+    RequestCount,
+)
 
 
 @dataclass
@@ -46,6 +54,7 @@ class MemoryStore(MemoryModels):
         self._budget_used: dict[str, int] = {}
         self._feedback: dict[str, dict[str, float]] = {}
         self._stock: dict[str, set[str]] = {}
+        self._request_windows = RequestWindows()
 
     async def ping(self) -> None:
         return None
@@ -232,6 +241,10 @@ class MemoryStore(MemoryModels):
     async def get_unavailable_items(self, store_id: str) -> set[str]:
         with self._lock:
             return set(self._stock.get(store_id, set()))
+
+    # -- rate limits -----------------------------------------------------------------------------
+    async def count_request(self, client: str, window_ms: int) -> RequestCount:
+        return self._request_windows.count(client, window_ms)
 
     # -- tests and ops ---------------------------------------------------------------------------
     def debug_keys(self) -> list[str]:

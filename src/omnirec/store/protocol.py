@@ -18,6 +18,7 @@ from omnirec.store.records import (
     CustomerState,
     EventLogEntry,
     ImpressionRequest,
+    RequestCount,
     VersionInfo,
 )
 
@@ -120,3 +121,10 @@ class FeatureStore(Protocol):
 
     async def get_unavailable_items(self, store_id: str) -> set[str]:
         """Items out of stock in a physical store (empty when the store reported none)."""
+
+    # -- rate limits -----------------------------------------------------------------------------
+    async def count_request(self, client: str, window_ms: int) -> RequestCount:
+        """Count one request of `client` (an API key) atomically: one budget across every worker and replica.
+
+        The window starts at the client's first request and lasts `window_ms`; the caller compares the count
+        with its limit (a refused request counts too)."""

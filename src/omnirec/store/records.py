@@ -79,3 +79,10 @@ class EventLogEntry(msgspec.Struct, frozen=True, kw_only=True):
 
     position: str
     event: CustomerEvent
+
+
+class RequestCount(msgspec.Struct, frozen=True, kw_only=True):
+    """Requests counted in a client's current rate-limit window, and milliseconds until that window ends."""
+
+    count: int
+    reset_ms: int

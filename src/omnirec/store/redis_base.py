@@ -58,6 +58,7 @@ class RedisBase:
         self._take_budget = client.register_script(scripts.TAKE_BUDGET)
         self._take_caps = client.register_script(scripts.TAKE_CAPS)
         self._snapshot = client.register_script(scripts.SNAPSHOT)
+        self._count_requests = client.register_script(scripts.COUNT_REQUESTS)
 
     async def _ensure_ready(self) -> None:
         """Called before every operation; the cluster backend loads its slot map here once."""

@@ -24,7 +24,7 @@ from redis.backoff import NoBackoff
 from omnirec.store import codec
 from omnirec.store import customer_rules as rules
 from omnirec.store.keys import DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
-from omnirec.store.records import AppendResult, CustomerEvent, EventLogEntry, ImpressionRequest
+from omnirec.store.records import AppendResult, CustomerEvent, EventLogEntry, ImpressionRequest, RequestCount
 from omnirec.store.redis_base import BULK_TIMEOUT_MS, as_str, translate_errors
 from omnirec.store.redis_customers import CUSTOMER_READS, STATE_FIELDS, RedisCustomers
 from omnirec.store.snapshot import ROW_KINDS, CustomerSnapshot, compose_snapshot, read_rows
@@ -231,3 +231,9 @@ class RedisStore(RedisCustomers):
     @translate_errors
     async def get_unavailable_items(self, store_id: str) -> set[str]:
         return {as_str(m) for m in await self._client.smembers(self._keys.stock(store_id))}
+
+    # -- rate limits -----------------------------------------------------------------------------
+    @translate_errors
+    async def count_request(self, client: str, window_ms: int) -> RequestCount:
+        count, reset_ms = await self._count_requests(keys=[self._keys.rate_limit(client)], args=[window_ms])
+        return RequestCount(count=int(count), reset_ms=int(reset_ms))

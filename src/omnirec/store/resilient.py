@@ -26,6 +26,7 @@ from omnirec.store.records import (
     CustomerState,
     EventLogEntry,
     ImpressionRequest,
+    RequestCount,
     VersionInfo,
 )
 from omnirec.store.snapshot import CustomerSnapshot, customer_snapshot
@@ -200,6 +201,10 @@ class ResilientStore:
 
     async def get_unavailable_items(self, store_id: str) -> set[str]:
         return await self._read(self.inner.get_unavailable_items(store_id), "get_unavailable_items")
+
+    # -- rate limits (on the request path: the read bound) ---------------------------------------
+    async def count_request(self, client: str, window_ms: int) -> RequestCount:
+        return await self._read(self.inner.count_request(client, window_ms), "count_request")
 
 
 def default_write_timeout_ms(read_timeout_ms: int) -> int:

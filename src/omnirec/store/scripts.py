@@ -178,3 +178,16 @@ for i = 10, rows do out[i] = redis.call('GET', KEYS[i]) end
 if ARGV[1] == '1' then out[#KEYS] = redis.call('SMEMBERS', KEYS[#KEYS]) end
 return out
 """
+
+# KEYS: one client's request counter. ARGV: window ms. Returns {count, ms until the window ends}.
+# A fixed window that starts at the client's first request; INCR and its expiry in one atomic step, so
+# every worker and replica counts against the same budget and a counter never outlives its window.
+COUNT_REQUESTS = """
+local n = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {n, ttl}
+"""
