@@ -42,7 +42,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     max_batch_events: int = 1000
     max_body_bytes: int = 1_048_576
     recent_events_cap: int = 100
-    rate_limit_per_minute: int = 0  # per API key; 0 disables
+    rate_limit_per_minute: int = 0  # per API key, counted in the store across workers and replicas; 0 disables
+    rate_limit_fail_open: bool = True  # when the store cannot count: let requests through (False: answer 503)
     ann_threshold_items: int = DEFAULT_ANN_THRESHOLD  # catalogues at least this large use HNSW top-k search
 
     def __post_init__(self) -> None:

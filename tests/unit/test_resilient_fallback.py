@@ -1,11 +1,10 @@
-"""The outage answer (popular in channel from the in-memory catalogue) and the per-key rate limiter."""
+"""The outage answer: popular in channel from the in-memory catalogue (the rate limit: test_rate_limit.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from bundle_factory import make_bundle
-from omnirec.api.rate_limit import RateLimiter
 from omnirec.scoring import Catalog
 from omnirec.service.fallback import popular_fallback
 
@@ -32,16 +31,3 @@ def test_popular_fallback_excludes_and_filters_category() -> None:
     assert first[0].item_id not in [i.item_id for i in again]
     in_cat = popular_fallback(cat, 30, category="cat3")
     assert in_cat and all(str(cat.categories[i.index]) == "cat3" for i in in_cat)
-
-
-def test_rate_limiter_bursts_then_refills() -> None:
-    now = [0.0]
-    limiter = RateLimiter(60, clock=lambda: now[0])
-    assert all(limiter.take("k1") == 0 for _ in range(60))
-    wait = limiter.take("k1")
-    assert 0.9 < wait <= 1.0  # one token per second at 60/min
-    assert limiter.take("k2") == 0  # buckets are per client
-    now[0] += 1.0
-    assert limiter.take("k1") == 0
-    assert limiter.take("k1") > 0
-    assert not RateLimiter(0).enabled

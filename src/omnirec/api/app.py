@@ -80,7 +80,7 @@ def create_app(
                 "settings": settings,
                 "metrics": metrics,
                 "keyring": KeyRing(settings),
-                "rate_limiter": RateLimiter(settings.rate_limit_per_minute),
+                "rate_limiter": RateLimiter(settings.rate_limit_per_minute, fail_open=settings.rate_limit_fail_open),
             }
         ),
         openapi_config=OpenAPIConfig(

@@ -1,66 +1,67 @@
-"""Optional per-API-key rate limit (Settings.rate_limit_per_minute): a token bucket per key, in process.
+"""Optional per-API-key rate limit (Settings.rate_limit_per_minute), counted in the feature store.
 
-Each key may burst up to its minute's allowance and refills continuously; an empty bucket answers 429
-with Retry-After (problem details, through the app's HTTP error handler). With authentication off the
-client address stands in for the key. Limits are per process: N workers allow N times the rate.
+The count lives in the store (`FeatureStore.count_request`: one atomic script on Redis), so every worker
+and every replica takes from one budget per key. A key may send its minute's allowance at once; the
+window starts at its first request, and a request past the allowance answers 429 with Retry-After
+(problem details, through the app's HTTP error handler). With authentication off the client address
+stands in for the key. When the store cannot count, `rate_limit_fail_open` decides: let the request
+through (default; the request itself is answered from memory if it can) or answer 503.
+
+Litestar's RateLimitMiddleware is not used: it reads the history, then writes it back (two store calls,
+not atomic, so concurrent workers overwrite each other's counts), it runs before the guard that knows the
+API key, and a store error becomes a 500.
 """
 
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import TooManyRequestsException
 from litestar.handlers.base import BaseRouteHandler
 
 from omnirec.api.auth import SCOPE_OPT
+from omnirec.errors import StoreUnavailable
+from omnirec.store.protocol import FeatureStore
 
-MAX_BUCKETS = 10_000  # client addresses are unbounded when auth is off: full buckets are dropped past this
+WINDOW_MS = 60_000
 
 
 class RateLimiter:
-    """Token buckets keyed by client; `take(client)` returns 0 when allowed, else seconds to wait."""
+    """A per-minute budget per client; `take(store, client)` returns 0 when allowed, else seconds to wait."""
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity = float(per_minute)
-        self.refill_per_s = per_minute / 60.0
-        self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, at)
+    def __init__(self, per_minute: int, *, fail_open: bool = True, window_ms: int = WINDOW_MS) -> None:
+        self.per_window = per_minute
+        self.fail_open = fail_open
+        self.window_ms = window_ms
 
     @property
     def enabled(self) -> bool:
-        return self.capacity > 0
+        return self.per_window > 0
 
-    def take(self, client: str) -> float:
-        now = self._clock()
-        tokens, at = self._buckets.get(client, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - at) * self.refill_per_s)
-        if tokens >= 1.0:
-            self._buckets[client] = (tokens - 1.0, now)
-            self._prune(now)
-            return 0.0
-        self._buckets[client] = (tokens, now)
-        return (1.0 - tokens) / self.refill_per_s
-
-    def _prune(self, now: float) -> None:
-        if len(self._buckets) <= MAX_BUCKETS:
-            return
-        full_after = self.capacity / self.refill_per_s
-        self._buckets = {c: (t, at) for c, (t, at) in self._buckets.items() if now - at < full_after}
+    async def take(self, store: FeatureStore, client: str) -> float:
+        """Count the request in the store (StoreUnavailable when it cannot: see `fail_open`)."""
+        counted = await store.count_request(client, self.window_ms)
+        return 0.0 if counted.count <= self.per_window else counted.reset_ms / 1000
 
 
 async def rate_limit_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """429 when the caller's key (or address) has used up its allowance; open routes are never limited."""
-    limiter: RateLimiter | None = getattr(connection.app.state, "rate_limiter", None)
+    state = connection.app.state
+    limiter: RateLimiter | None = getattr(state, "rate_limiter", None)
     if limiter is None or not limiter.enabled or handler.opt.get(SCOPE_OPT) is None:
         return
     key = getattr(connection.state, "api_key", None)  # set by api_key_guard, which runs first
     client = f"key:{key}" if key else f"addr:{connection.client.host if connection.client else '?'}"
-    wait = limiter.take(client)
+    try:
+        wait = await limiter.take(state.services.reads.store, client)
+    except StoreUnavailable:
+        state.metrics.store_error("count_request")
+        if limiter.fail_open:
+            return
+        raise
     if wait > 0:
         raise TooManyRequestsException(
-            f"rate limit of {limiter.capacity:.0f} requests per minute reached; retry in {math.ceil(wait)} s",
+            f"rate limit of {limiter.per_window} requests per minute reached; retry in {math.ceil(wait)} s",
             headers={"Retry-After": str(math.ceil(wait))},
         )
