@@ -39,16 +39,19 @@ def create_app(
     startup: Sequence[StartupHook] = (),
     clock: Callable[[], float] = time.time,
     freeze_gc: bool = False,
+    metrics_dir: str | None = None,
 ) -> Litestar:
     """The HTTP service. Without `store`, the lifespan opens settings.store_url (and closes it at shutdown).
 
     `freeze_gc` (server processes, not tests that build many apps): once started, and after each model
     load, move every object into the collector's permanent generation. A full collection otherwise
     traverses the framework and the loaded catalogue (~35 ms at 100k items), a stall that shows in p99.
+
+    `metrics_dir`: the Prometheus multiprocess directory shared by the server's workers (omnirec.api.metrics).
     """
     if not settings.auth_enabled:
         log.warning("API-key authentication is DISABLED: every client can read and write customer data")
-    metrics = Metrics()
+    metrics = Metrics(metrics_dir)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -65,6 +68,7 @@ def create_app(
                 services.models.on_loaded = gc.freeze  # a newly loaded version's catalogue too
             yield
         finally:
+            metrics.close()
             if store is None:
                 await bounded.close()
 

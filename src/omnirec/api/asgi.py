@@ -3,7 +3,8 @@
 Configuration travels in the environment so every worker builds the same app: OMNIREC_* settings
 (and OMNIREC_SETTINGS_FILE), plus OMNIREC_SERVE_MODEL = a bundle directory to serve from an embedded
 memory store (published into it at startup), OMNIREC_SERVE_OFFERS = an offer file
-to publish with it and OMNIREC_SERVE_CUSTOMERS = a users.csv to import.
+to publish with it and OMNIREC_SERVE_CUSTOMERS = a users.csv to import. PROMETHEUS_MULTIPROC_DIR (set by
+`omnirec serve`) is the metrics directory the workers share.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from omnirec.store.protocol import FeatureStore
 MODEL_ENV = "OMNIREC_SERVE_MODEL"
 OFFERS_ENV = "OMNIREC_SERVE_OFFERS"
 CUSTOMERS_ENV = "OMNIREC_SERVE_CUSTOMERS"
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own variable: it reads it at import
 
 
 def publish_at_startup(path: Path) -> StartupHook:
@@ -59,6 +61,7 @@ def import_customers_at_startup(path: Path) -> StartupHook:
 def app_from_env() -> Litestar:
     """The app configured by the environment (see the module docstring)."""
     settings = Settings.from_env()
+    metrics_dir = os.environ.get(METRICS_DIR_ENV) or None
     model = os.environ.get(MODEL_ENV)
     if model:
         from omnirec.store.memory import MemoryStore
@@ -70,5 +73,6 @@ def app_from_env() -> Litestar:
         customers = os.environ.get(CUSTOMERS_ENV)
         if customers:
             startup.append(import_customers_at_startup(Path(customers)))
-        return create_app(settings, MemoryStore(prefix=settings.key_prefix), startup=startup, freeze_gc=True)
-    return create_app(settings, freeze_gc=True)
+        store = MemoryStore(prefix=settings.key_prefix)
+        return create_app(settings, store, startup=startup, freeze_gc=True, metrics_dir=metrics_dir)
+    return create_app(settings, freeze_gc=True, metrics_dir=metrics_dir)

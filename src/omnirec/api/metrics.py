@@ -1,52 +1,90 @@
 """Prometheus metrics of one app (own registry, no globals): request rate and latency per route,
-strategies and item sources of list answers (the fallback counts), store errors."""
+strategies and item sources of list answers (the fallback counts), store errors, worker processes.
+
+With several worker processes (`omnirec serve --workers N`) each worker writes its values to files in a
+directory shared by all of them (prometheus_client's multiprocess mode, PROMETHEUS_MULTIPROC_DIR, set
+by `serve` to a fresh directory before any worker starts), and a scrape answered by any worker sums
+them: counters never go backwards between scrapes, whichever worker answers.
+"""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess, values
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from omnirec.api.process_metrics import WorkerProcessCollector, live_worker_pids
 
 LATENCY_BUCKETS = (0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
 class Metrics:
-    """Collectors of one app instance; `middleware` measures every routed request."""
+    """Collectors of one app instance; `middleware` measures every routed request.
 
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
+    `multiprocess_dir`: the directory every worker of one server writes its values to (see the module
+    docstring); `close()` at the worker's shutdown marks it dead there. Without it, one in-process registry.
+    """
+
+    def __init__(self, multiprocess_dir: str | None = None) -> None:
+        self.multiprocess_dir = multiprocess_dir
+        self.registry = CollectorRegistry(auto_describe=True)  # what a scrape renders
+        own: CollectorRegistry | None = self.registry  # where this worker's collectors register
+        if multiprocess_dir:
+            if values.ValueClass is values.MutexValue:
+                raise RuntimeError(
+                    "PROMETHEUS_MULTIPROC_DIR must be set before prometheus_client is imported "
+                    "(omnirec serve sets it before starting workers)"
+                )
+            multiprocess.MultiProcessCollector(self.registry, path=multiprocess_dir)
+            own = None  # the values go to files; the collector above reads every worker's
+            self.registry.register(WorkerProcessCollector(lambda: live_worker_pids(multiprocess_dir)))
+        else:
+            self.registry.register(WorkerProcessCollector(lambda: [os.getpid()]))
+        self.workers = Gauge(
+            "omnirec_workers",
+            "Server worker processes running (one series per pid)",
+            multiprocess_mode="liveall",
+            registry=own,
+        )
+        self.workers.set(1)
         self.requests = Counter(
-            "omnirec_http_requests", "HTTP requests answered", ["route", "method", "status"], registry=self.registry
+            "omnirec_http_requests", "HTTP requests answered", ["route", "method", "status"], registry=own
         )
         self.latency = Histogram(
             "omnirec_http_request_duration_seconds",
             "Time to answer, by route",
             ["route", "method"],
             buckets=LATENCY_BUCKETS,
-            registry=self.registry,
+            registry=own,
         )
         self.strategies = Counter(
             "omnirec_recommendation_strategy",
             "List answers by strategy",
             ["endpoint", "strategy"],
-            registry=self.registry,
+            registry=own,
         )
         self.sources = Counter(
-            "omnirec_recommended_items", "Recommended items by source", ["endpoint", "source"], registry=self.registry
+            "omnirec_recommended_items", "Recommended items by source", ["endpoint", "source"], registry=own
         )
         self.store_errors = Counter(
-            "omnirec_store_errors", "Feature-store calls that failed", ["operation"], registry=self.registry
+            "omnirec_store_errors", "Feature-store calls that failed", ["operation"], registry=own
         )
         self.fallbacks = Counter(
             "omnirec_fallbacks",
             "Answers served from a fallback after a store failure",
             ["source"],
-            registry=self.registry,
+            registry=own,
         )
+
+    def close(self) -> None:
+        """At the worker's shutdown: drop its live series (the `omnirec_workers` gauge) from the shared directory."""
+        if self.multiprocess_dir:
+            multiprocess.mark_process_dead(os.getpid(), self.multiprocess_dir)
 
     def store_error(self, operation: str) -> None:
         self.store_errors.labels(operation).inc()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -80,7 +82,22 @@ def serve(
         os.environ[ENV_PREFIX + "SERVE_OFFERS"] = str(offers.resolve())
     if customers is not None:
         os.environ[ENV_PREFIX + "SERVE_CUSTOMERS"] = str(customers.resolve())
-    run_server(server, settings.host, settings.port, workers)  # type: ignore[arg-type]
+    metrics_dir = fresh_metrics_dir()
+    try:
+        run_server(server, settings.host, settings.port, workers)  # type: ignore[arg-type]
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def fresh_metrics_dir() -> str:
+    """A new, empty Prometheus multiprocess directory for this server's workers (under TMPDIR), exported
+    before any worker imports prometheus_client: values left by an earlier server would be summed in."""
+    path = tempfile.mkdtemp(prefix="omnirec-metrics-")
+    os.environ[METRICS_DIR_ENV] = path
+    return path
 
 
 def _check_offers(path: Path) -> None:
