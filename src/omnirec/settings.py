@@ -44,6 +44,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     recent_events_cap: int = 100
     rate_limit_per_minute: int = 0  # per API key, counted in the store across workers and replicas; 0 disables
     rate_limit_fail_open: bool = True  # when the store cannot count: let requests through (False: answer 503)
+    workers: int = 1  # `omnirec serve` worker processes (--workers overrides)
     ann_threshold_items: int = DEFAULT_ANN_THRESHOLD  # catalogues at least this large use HNSW top-k search
 
     def __post_init__(self) -> None:
@@ -53,6 +54,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError(f"port {self.port} is out of range")
         if self.store_timeout_ms <= 0:
             raise ValueError("store_timeout_ms must be positive")
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1, got {self.workers}")
         if not 1 <= self.max_k <= 1000:
             raise ValueError("max_k must be between 1 and 1000")
         for key in self.api_keys:

@@ -29,7 +29,9 @@ def serve(
     no_auth: bool = typer.Option(False, "--no-auth", help="Disable API keys. Local use only!"),
     settings_file: Path | None = typer.Option(None, "--settings", help="TOML settings file."),
     server: str = typer.Option(DEFAULT_SERVER, "--server", help="granian or uvicorn (uvloop + httptools)."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (one per core is a good start)."),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, help="Worker processes (one per core is a good start; default from settings: 1)."
+    ),
     keygen: bool = typer.Option(False, "--keygen", help="Print a new API key and its sha256 for settings, then exit."),
     offers: Path | None = typer.Option(
         None, "--offers", help="With --model: an offer file (.toml/.json) to publish into the embedded store."
@@ -61,7 +63,7 @@ def serve(
     if server not in ("granian", "uvicorn"):
         raise typer.BadParameter(f"--server must be granian or uvicorn, got {server!r}")
     try:
-        settings = Settings.load(settings_file, store_url=store, host=host, port=port)
+        settings = Settings.load(settings_file, store_url=store, host=host, port=port, workers=workers)
     except ValueError as exc:
         typer.secho(f"error: {exc}", err=True, fg="red")
         raise typer.Exit(2) from exc
@@ -75,7 +77,7 @@ def serve(
         )
     elif not settings.api_keys:
         typer.secho("warning: no api_keys configured: every keyed route answers 401 (see --keygen)", err=True)
-    if model is not None and workers > 1:
+    if model is not None and settings.workers > 1:
         typer.secho("note: with --model every worker holds its own embedded store (events are per worker)", err=True)
     _export_env(settings_file, store, host, port, no_auth, model)
     if offers is not None:
@@ -84,7 +86,7 @@ def serve(
         os.environ[ENV_PREFIX + "SERVE_CUSTOMERS"] = str(customers.resolve())
     metrics_dir = fresh_metrics_dir()
     try:
-        run_server(server, settings.host, settings.port, workers)  # type: ignore[arg-type]
+        run_server(server, settings.host, settings.port, settings.workers)  # type: ignore[arg-type]
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
 
