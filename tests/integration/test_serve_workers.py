@@ -29,6 +29,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 from bundle_factory import make_bundle
+from deploy_files import dockerfile_stages
 from omnirec.publishing import publish_bundle
 from omnirec.store.factory import open_store
 from redis_servers import RedisServer, free_port
@@ -78,6 +79,7 @@ def _ready(base: str, times: int = 10) -> bool:
 
 @pytest.fixture(scope="module", params=["granian", "uvicorn"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """granian with --workers 2; uvicorn with OMNIREC_WORKERS=2."""
     redis = RedisServer(tmp_path_factory.mktemp("redis-workers"))
     redis.start()
     tmp = tmp_path_factory.mktemp("serve-tmp")
@@ -99,16 +101,11 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         "OPENBLAS_NUM_THREADS": "1",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    cmd = [
-        sys.executable,
-        "-c",
-        "from omnirec.cli.main import run; run()",
-        "serve",
-        "--workers",
-        "2",
-        "--server",
-        request.param,
-    ]
+    cmd = [sys.executable, "-c", "from omnirec.cli.main import run; run()", "serve", "--server", request.param]
+    if request.param == "granian":
+        cmd += ["--workers", "2"]
+    else:
+        env["OMNIREC_WORKERS"] = "2"  # as compose.yaml configures it: by environment only
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -207,3 +204,14 @@ def test_the_rate_limit_is_one_budget_across_both_workers(server: Server, tmp_pa
         if len([pid for pid in after if after[pid] > before.get(pid, 0.0)]) == 2:
             return
     pytest.fail("in 3 rounds of 12 concurrent requests one worker answered all of them")
+
+
+def test_the_service_image_healthcheck_passes_against_the_server_and_fails_without_one(server: Server) -> None:
+    (healthcheck,) = [args for keyword, args in dockerfile_stages()["service"] if keyword == "HEALTHCHECK"]
+    command = json.loads(healthcheck.split(" CMD ", 1)[1])
+    assert command[0] == "python"
+    command[0] = sys.executable
+    port = server.base.rsplit(":", 1)[1]
+    assert subprocess.run(command, env={**os.environ, "OMNIREC_PORT": port}, timeout=30).returncode == 0
+    down = {**os.environ, "OMNIREC_PORT": str(free_port())}
+    assert subprocess.run(command, env=down, capture_output=True, timeout=30).returncode != 0
