@@ -21,6 +21,8 @@ RUN pip wheel --no-cache-dir --no-binary hnswlib --wheel-dir /wheels/service . \
 # Offline training: omnirec sample-data / train / evaluate / publish / export. Runs as a non-root user;
 # /work/data and /work/models belong to it so named volumes mounted there are writable.
 FROM python:3.11-slim AS trainer
+# LightGBM's wheel links the system OpenMP runtime (libgomp.so.1), which the slim image lacks.
+RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 && rm -rf /var/lib/apt/lists/*
 COPY --from=build /wheels/train /wheels
 RUN pip install --no-cache-dir --no-index --find-links /wheels 'omnirec[train]' && rm -rf /wheels \
  && useradd --system --uid 10001 --create-home omnirec \

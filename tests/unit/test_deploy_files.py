@@ -91,6 +91,8 @@ def test_the_dockerfile_is_portable_non_root_and_has_a_healthcheck() -> None:
     for name in ("trainer", "service"):
         users = [args for keyword, args in stages[name] if keyword == "USER"]
         assert users and users[-1] not in ("root", "0"), f"the {name} image runs as root"
+    trainer_runs = " ".join(args for keyword, args in stages["trainer"] if keyword == "RUN")
+    assert "libgomp1" in trainer_runs  # lightgbm's lib_lightgbm.so links libgomp.so.1 (not in python:slim)
     healthcheck = [args for keyword, args in stages["service"] if keyword == "HEALTHCHECK"]
     assert len(healthcheck) == 1 and "/health/live" in healthcheck[0] and "curl" not in healthcheck[0]
 
