@@ -46,7 +46,7 @@ def test_train_cli_prints_bundle_path_last(tmp_path: Path, monkeypatch: pytest.M
     import typer
     from typer.testing import CliRunner
 
-    from omnirec_train.cli_commands import train
+    from omnirec.cli.train_commands import train
 
     app = typer.Typer()
     app.command()(train)
@@ -63,7 +63,7 @@ def test_train_cli_bad_data_exits_2(tmp_path: Path) -> None:
     import typer
     from typer.testing import CliRunner
 
-    from omnirec_train.cli_commands import train
+    from omnirec.cli.train_commands import train
 
     app = typer.Typer()
     app.command()(train)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
+from pathlib import Path
 
+import msgspec
 import pytest
 from typer.testing import CliRunner
 
+from bundle_factory import make_bundle
+from omnirec.bundle.format import TreeEnsemble
+from omnirec.bundle.io import save_bundle
 from omnirec.cli.main import app
 
 COMMANDS = [
@@ -41,10 +47,43 @@ def test_every_registered_command_is_covered() -> None:
     assert top | {f"{g} {c}" for g, cs in groups.items() for c in cs} == listed
 
 
+TRAINING_MODULES = ("lightfm", "lightgbm", "implicit", "scipy", "omnirec_train")
+
+
 def test_the_cli_and_the_service_do_not_import_lightfm() -> None:
     code = (
         "import sys, omnirec.cli.main, omnirec.api.app; "
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('lightfm', 'implicit', 'scipy')); "
+        f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {TRAINING_MODULES!r}); "
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ranking_with_learned_trees_imports_no_training_code(tmp_path: Path) -> None:
+    """The service's scoring path loads a bundle with LambdaRank trees and ranks with numpy alone."""
+    bundle = make_bundle(n_items=30, n_users=4, seed=2)
+    stump = TreeEnsemble(
+        feature_names=("frequency", "model_raw"),
+        roots=(0,),
+        split_feature=(1,),
+        threshold=(0.0,),
+        left=(~0,),
+        right=(~1,),
+        leaf_value=(0.0, 1.0),
+        max_depth=1,
+    )
+    ranker = msgspec.structs.replace(bundle.manifest.ranker, trees=stump)
+    bundle = dataclasses.replace(bundle, manifest=msgspec.structs.replace(bundle.manifest, ranker=ranker))
+    path = save_bundle(bundle, tmp_path)
+    code = (
+        "import sys, time; from pathlib import Path; import omnirec.api.app; "
+        "from omnirec.bundle.io import load_bundle; "
+        "from omnirec.scoring import Catalog, RankRequest, context_from_bundle, rank_for_user; "
+        f"b = load_bundle(Path({str(path)!r})); c = Catalog.from_bundle(b); assert c.trees is not None; "
+        "r = rank_for_user(c, context_from_bundle(c, b, 0), RankRequest(now=int(time.time()), k=5)); "
+        "assert len(r.items) == 5; "
+        f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {TRAINING_MODULES!r}); "
         "print(heavy); sys.exit(1 if heavy else 0)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

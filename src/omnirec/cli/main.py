@@ -12,7 +12,7 @@ from omnirec.cli.export_commands import recommendations as export_recommendation
 from omnirec.cli.offer_commands import export_offers, publish_offers
 from omnirec.cli.serve_commands import serve
 from omnirec.cli.store_commands import activate, models, publish
-from omnirec_train.cli_commands import evaluate, train
+from omnirec.cli.train_commands import evaluate, train
 
 app = typer.Typer(
     name="omnirec",

@@ -1,4 +1,4 @@
-"""`omnirec train` and `omnirec evaluate` command functions (the lead wires them into the typer app).
+"""`omnirec train` and `omnirec evaluate`: thin CLI wrappers; the trainer (omnirec_train) is imported inside them.
 
 Heavy imports (lightfm, scipy, implicit) happen inside the commands so the CLI starts fast.
 """
