@@ -6,6 +6,9 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from omnirec.columns import DEFAULT_CHANNELS, DEFAULT_EVENT_WEIGHTS, OFFER_EVENTS
+from omnirec.data.values import parse_timestamp
+
 ExcludeMode = Literal["purchased", "seen", "none"]
 Source = Literal[
     "personalized",
@@ -18,6 +21,14 @@ Source = Literal[
     "popular",
 ]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+EVENT_TYPES = frozenset(DEFAULT_EVENT_WEIGHTS) | OFFER_EVENTS
+MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z: every timestamp fits int64 and a datetime
+UnixSeconds = (
+    Annotated[int, msgspec.Meta(ge=0, le=MAX_TIMESTAMP)] | Annotated[float, msgspec.Meta(ge=0, le=MAX_TIMESTAMP)]
+)
+Timestamp = Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | UnixSeconds
+Quantity = Annotated[float, msgspec.Meta(gt=0, le=1_000_000, description="units, > 0 (default 1)")]
+Price = Annotated[float, msgspec.Meta(ge=0, le=1_000_000_000, description="unit price, >= 0")]
 
 
 class Schema(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=False):
@@ -55,19 +66,50 @@ class BasketRequest(Schema):
 
 # -- events ------------------------------------------------------------------------------------
 class EventIn(Schema):
-    """One event as in the events file; timestamp is ISO 8601 or Unix seconds (default: now)."""
+    """One event as in the events file; timestamp is ISO 8601 or Unix seconds between 1970 and 9999 (default:
+    now). Every value is checked when the body is decoded, so a batch is validated whole before it is stored."""
 
     user_id: Id
-    event_type: Id
+    event_type: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=64, description=f"one of {', '.join(sorted(EVENT_TYPES))}")
+    ]
     item_id: Annotated[str, msgspec.Meta(max_length=256)] = ""  # may be empty for offer events
-    timestamp: str | int | float | None = None
-    channel: Id = "web"
-    quantity: float = 1.0
-    price: float | None = None
+    timestamp: Timestamp | None = None
+    channel: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=64, description=f"one of {', '.join(DEFAULT_CHANNELS)}")
+    ] = "web"
+    quantity: Quantity = 1.0
+    price: Price | None = None
     session_id: Annotated[str, msgspec.Meta(max_length=256)] = ""
     store_id: Annotated[str, msgspec.Meta(max_length=256)] = ""
     event_id: Annotated[str, msgspec.Meta(min_length=1, max_length=256)] | None = None
     offer_id: Annotated[str, msgspec.Meta(max_length=256)] = ""
+
+    def __post_init__(self) -> None:
+        """The rules msgspec constraints cannot state; each message starts with the field it is about."""
+        if self.event_type not in EVENT_TYPES:
+            raise ValueError(f"event_type {self.event_type!r} is unknown; known: {', '.join(sorted(EVENT_TYPES))}")
+        if self.channel not in DEFAULT_CHANNELS:
+            raise ValueError(f"channel {self.channel!r} is unknown; known: {', '.join(DEFAULT_CHANNELS)}")
+        if not self.item_id and self.event_type not in OFFER_EVENTS:
+            raise ValueError("item_id is required (only offer events may omit it)")
+        if self.event_type in OFFER_EVENTS and not self.offer_id:
+            raise ValueError(f"offer_id is required for {self.event_type} events")
+        if isinstance(self.timestamp, str) and event_time(self) is None:
+            raise ValueError(
+                f"timestamp {self.timestamp!r} is not ISO 8601 or Unix seconds between 1970 and 9999-12-31"
+            )
+
+
+def event_time(event: EventIn) -> int | None:
+    """The event's time in Unix seconds; None without a timestamp or when it is unreadable or out of range."""
+    if event.timestamp is None:
+        return None
+    try:
+        parsed = parse_timestamp(str(event.timestamp))
+    except (ValueError, OverflowError):  # fromisoformat on odd text, a year past 9999 with an offset
+        return None
+    return parsed if parsed is not None and 0 <= parsed <= MAX_TIMESTAMP else None
 
 
 class EventBatch(Schema):

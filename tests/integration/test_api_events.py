@@ -1,4 +1,4 @@
-"""POST /v1/events: single and batch, per-event rejections, idempotency, size limits."""
+"""POST /v1/events: single and batch, a batch with a bad event refused whole, idempotency, size limits."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ async def test_single_event_is_accepted_and_updates_state_at_once() -> None:
         assert "i3" in state.cart and state.recent_events[0].event_id  # an id was assigned
 
 
-async def test_batch_with_bad_and_duplicate_events() -> None:
+async def test_batch_with_bad_events_is_refused_whole_and_duplicates_count_once() -> None:
     events = [
         {"user_id": "c1", "item_id": "i1", "event_type": "view", "timestamp": "2025-01-01T10:00:00Z", "event_id": "e1"},
         {"user_id": "c1", "item_id": "i1", "event_type": "view", "timestamp": 1735725600, "event_id": "e1"},
@@ -33,11 +33,15 @@ async def test_batch_with_bad_and_duplicate_events() -> None:
     ]
     async with app_client(BUNDLE) as (client, store):
         response = await client.post("/v1/events", json={"events": events}, headers=headers())
+        problem = assert_problem(response, 400)  # one bad event refuses the whole batch: nothing is stored
+        assert [e["index"] for e in problem["errors"]] == ["3", "4", "5", "6"]
+        assert [e["field"] for e in problem["errors"]] == ["event_type", "timestamp", "quantity", "channel"]
+        assert "yesterday" in problem["errors"][1]["reason"]
+        assert (await store.get_customer("c1")).recent_events == []
+        response = await client.post("/v1/events", json={"events": events[:3]}, headers=headers())
         body = response.json()
         assert response.status_code == 202, body
-        assert (body["accepted"], body["duplicates"], body["rejected"]) == (2, 1, 4)
-        assert [e["index"] for e in body["errors"]] == [3, 4, 5, 6]
-        assert body["errors"][1]["event_id"] == "e9" and "timestamp" in body["errors"][1]["reason"]
+        assert (body["accepted"], body["duplicates"], body["rejected"]) == (2, 1, 0)
         assert "unknown-item" in (await store.get_customer("c2")).purchases  # unknown items are kept
         again = await client.post("/v1/events", json={"events": events[:1]}, headers=headers())
         assert again.json()["duplicates"] == 1
@@ -66,4 +70,6 @@ async def test_oversize_batch_is_413_and_bad_shapes_400() -> None:
         assert_problem(await client.post("/v1/events", json=huge, headers=headers()), 413)  # body limit
         assert_problem(await client.post("/v1/events", json={"events": []}, headers=headers()), 400)
         assert_problem(await client.post("/v1/events", json={"events": "nope"}, headers=headers()), 400)
-        assert_problem(await client.post("/v1/events", content=b"[1, 2", headers=headers()), 400)
+        json_headers = {**headers(), "content-type": "application/json"}
+        assert_problem(await client.post("/v1/events", content=b"[1, 2", headers=json_headers), 400)
+        assert_problem(await client.post("/v1/events", content=b"[1, 2", headers=headers()), 415)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api_client import anyio_backend, api_settings, app_client, headers  # noqa: F401
+from api_client import anyio_backend, api_settings, app_client, assert_problem, headers  # noqa: F401
 from bundle_factory import make_bundle
 from omnirec.data.loading import load_dataset
 from omnirec.exporting.events import export_events
@@ -30,10 +30,11 @@ async def test_http_events_are_exported_exactly_once(redis_server: RedisServer, 
         assert first.status_code == 202 and first.json()["accepted"] == 6
         mixed = [event(6), event(7, event_type="teleport"), event(8, quantity=-1), event(9, channel="fax"), event(10)]
         second = await client.post("/v1/events", json={"events": mixed}, headers=h)
-        body = second.json()
-        assert (body["accepted"], body["rejected"]) == (2, 3)
-        assert [e["index"] for e in body["errors"]] == [1, 2, 3]
-        assert all(e["reason"] and e["event_id"] for e in body["errors"])  # each rejection says which and why
+        problem = assert_problem(second, 400)  # refused whole: none of the batch is stored
+        assert [e["index"] for e in problem["errors"]] == ["1", "2", "3"]
+        assert all(e["reason"] and e["event_id"] for e in problem["errors"])  # each rejection says which and why
+        resent = await client.post("/v1/events", json={"events": [mixed[0], mixed[-1]]}, headers=h)
+        assert (resent.json()["accepted"], resent.json()["rejected"]) == (2, 0)
         retry = await client.post("/v1/events", json={"events": [event(n) for n in range(4)]}, headers=h)
         assert (retry.json()["accepted"], retry.json()["duplicates"]) == (0, 4)
         too_many = await client.post("/v1/events", json={"events": [event(n) for n in range(11)]}, headers=h)

@@ -12,12 +12,13 @@ from litestar import Litestar
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
-from litestar.openapi import OpenAPIConfig
 
-from omnirec import __version__
 from omnirec.api.auth import KeyRing, api_key_guard
 from omnirec.api.dependencies import DEPENDENCIES
+from omnirec.api.docs import docs_assets_router
+from omnirec.api.json_body import JsonRequest
 from omnirec.api.metrics import Metrics
+from omnirec.api.openapi import complete_document, openapi_config
 from omnirec.api.problems import EXCEPTION_HANDLERS
 from omnirec.api.rate_limit import RateLimiter, rate_limit_guard
 from omnirec.api.routes import ROUTES
@@ -72,8 +73,8 @@ def create_app(
             if store is None:
                 await bounded.close()
 
-    return Litestar(
-        route_handlers=ROUTES,
+    app = Litestar(
+        route_handlers=[*ROUTES, docs_assets_router()],
         lifespan=[lifespan],
         dependencies=DEPENDENCIES,
         guards=[access_guard],
@@ -85,16 +86,15 @@ def create_app(
                 "metrics": metrics,
                 "keyring": KeyRing(settings),
                 "rate_limiter": RateLimiter(settings.rate_limit_per_minute, fail_open=settings.rate_limit_fail_open),
+                "clock": clock,
             }
         ),
-        openapi_config=OpenAPIConfig(
-            title="omnirec",
-            version=__version__,
-            description="Omnichannel recommendations for the webshop, email and in-store tablets.",
-            path="/schema",
-        ),
+        openapi_config=openapi_config(),
+        request_class=JsonRequest,  # content-type check and bounded decoding for every JSON body
         request_max_body_size=settings.max_body_bytes,
     )
+    complete_document(app.openapi_schema, settings)
+    return app
 
 
 async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 
 from omnirec.errors import (
@@ -41,10 +42,34 @@ TITLES = {
     404: "Not Found",
     405: "Method Not Allowed",
     413: "Payload Too Large",
+    415: "Unsupported Media Type",
     429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
+
+# What each status means on this API, for the OpenAPI document (every one is a Problem body).
+MEANINGS = {
+    400: "Invalid request: a parameter or the body failed validation; `errors` lists each problem "
+    "(for events: index, field, reason).",
+    401: "Missing or unknown X-API-Key.",
+    403: "The API key lacks the scope this route needs.",
+    404: "Unknown item of the active model version, or no offer catalogue published.",
+    413: "Body larger than max_body_bytes, or more events than max_batch_events.",
+    415: "The body is not application/json.",
+    429: "The API key's rate limit (rate_limit_per_minute) is used up; see Retry-After.",
+    503: "The feature store is unreachable or no model version is active; see Retry-After.",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """The error answers a route can give, documented as application/problem+json Problem bodies."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem, description=MEANINGS[status], media_type=PROBLEM_MEDIA_TYPE, generate_examples=False
+        )
+        for status in statuses
+    }
 
 
 def problem(

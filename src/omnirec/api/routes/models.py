@@ -6,6 +6,8 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 
 from omnirec.api.auth import SCOPE_OPT
+from omnirec.api.openapi import SECURITY
+from omnirec.api.problems import problem_responses
 from omnirec.errors import NoActiveModel
 from omnirec.schemas import ActiveModel
 from omnirec.service.container import Services
@@ -14,8 +16,9 @@ from omnirec.service.container import Services
 class ModelsController(Controller):
     tags = ("models",)
     opt = {SCOPE_OPT: "recommend"}  # noqa: RUF012 - Litestar layer option
+    security = SECURITY
 
-    @get("/v1/models/active", summary="The active model version")
+    @get("/v1/models/active", summary="The active model version", responses=problem_responses(401, 403, 429, 503))
     async def active(self, services: NamedDependency[Services]) -> ActiveModel:
         """The version requests use now (503 problem when none is active)."""
         model = await services.models.current()

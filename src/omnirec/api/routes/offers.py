@@ -11,6 +11,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from omnirec.api.auth import SCOPE_OPT
+from omnirec.api.openapi import SECURITY
+from omnirec.api.problems import problem_responses
 from omnirec.errors import NoActiveModel, UnknownOffer
 from omnirec.offers.catalog import decode_offer_catalog
 from omnirec.offers.engine import next_best_offers
@@ -25,8 +27,13 @@ N = Annotated[int, QueryParameter(ge=1, le=20, description="offers to return (ma
 class OffersController(Controller):
     tags = ("offers",)
     opt = {SCOPE_OPT: "offers"}  # noqa: RUF012 - Litestar layer option
+    security = SECURITY
 
-    @get("/v1/users/{user_id:str}/next-best-offer", summary="Next best offers for a customer")
+    @get(
+        "/v1/users/{user_id:str}/next-best-offer",
+        summary="Next best offers for a customer",
+        responses=problem_responses(400, 401, 403, 404, 429, 503),
+    )
     async def next_best_offer(
         self,
         user_id: FromPath[str],

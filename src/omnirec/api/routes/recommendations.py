@@ -10,10 +10,12 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from omnirec.api.auth import SCOPE_OPT
 from omnirec.api.dependencies import ListRoute
+from omnirec.api.openapi import SECURITY
+from omnirec.api.problems import problem_responses
 from omnirec.schemas import BasketRequest, ExcludeMode, RecommendationList, RecommendedItem
 from omnirec.service.recommendations import Recommendations, UserQuery
 
-K = Annotated[int, QueryParameter(ge=1, le=1000, description="list length, 1..settings.max_k")]
+K = Annotated[int, QueryParameter(ge=1, le=1000, description="list length, 1..settings.max_k")]  # max: the document
 OptionalId = Annotated[str | None, QueryParameter(min_length=1, max_length=256)]
 Exclude = Annotated[
     ExcludeMode, QueryParameter(description="drop purchased (non-repeatable) items, seen items, or none")
@@ -37,8 +39,13 @@ def to_wire(result: Recommendations, route: ListRoute, endpoint: str) -> Recomme
 class RecommendationsController(Controller):
     tags = ("recommendations",)
     opt = {SCOPE_OPT: "recommend"}  # noqa: RUF012 - Litestar layer option
+    security = SECURITY
 
-    @get("/v1/users/{user_id:str}/recommendations", summary="Recommendations for a customer")
+    @get(
+        "/v1/users/{user_id:str}/recommendations",
+        summary="Recommendations for a customer",
+        responses=problem_responses(400, 401, 403, 429, 503),
+    )
     async def for_user(
         self,
         user_id: FromPath[str],
@@ -55,7 +62,11 @@ class RecommendationsController(Controller):
         result = await list_route.recommendations.for_user(user_id, query)
         return to_wire(result, list_route, "user")
 
-    @get("/v1/items/{item_id:str}/similar", summary="Items similar to a product")
+    @get(
+        "/v1/items/{item_id:str}/similar",
+        summary="Items similar to a product",
+        responses=problem_responses(400, 401, 403, 404, 429, 503),
+    )
     async def similar(
         self,
         item_id: FromPath[str],
@@ -70,7 +81,12 @@ class RecommendationsController(Controller):
         result = await list_route.recommendations.similar(item_id, query, user_id)
         return to_wire(result, list_route, "similar")
 
-    @post("/v1/recommendations/basket", status_code=200, summary="Complements of a basket")
+    @post(
+        "/v1/recommendations/basket",
+        status_code=200,
+        summary="Complements of a basket",
+        responses=problem_responses(400, 401, 403, 404, 413, 415, 429, 503),
+    )
     async def basket(
         self,
         data: JSONBody[BasketRequest],
