@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 
 from omnirec.api.metrics import CONTENT_TYPE, Metrics
 from omnirec.errors import NoActiveModel, StoreUnavailable
@@ -21,7 +22,11 @@ class HealthController(Controller):
     async def live(self) -> Liveness:
         return LIVE
 
-    @get("/health/ready", summary="Readiness: store reachable and active model loaded")
+    @get(
+        "/health/ready",
+        summary="Readiness: store reachable and active model loaded",
+        responses={503: ResponseSpec(Readiness, description="Not ready: the body says why.", generate_examples=False)},
+    )
     async def ready(self, services: NamedDependency[Services]) -> Response[Readiness]:
         try:
             await services.reads.ping()
