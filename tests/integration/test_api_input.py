@@ -151,3 +151,29 @@ async def test_a_future_dated_event_refuses_its_batch(redis_server: RedisServer)
         ]
         assert "future" in problem["errors"][0]["reason"]
         assert await stored_event_ids(redis_server, "c1") == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/users/{id}/recommendations"),
+        ("GET", "/v1/items/{id}/similar"),
+        ("GET", "/v1/users/{id}/next-best-offer"),
+        ("PUT", "/v1/users/{id}/consent"),
+        ("DELETE", "/v1/users/{id}"),
+    ],
+)
+async def test_ids_in_the_path_are_bounded_like_ids_in_bodies(
+    redis_server: RedisServer, method: str, path: str
+) -> None:
+    long_id = "x" * 257  # schemas.Id allows 256
+    async with app_client(BUNDLE, settings=redis_settings(redis_server)) as (client, _):
+        body = {"json": {"email": True}} if method == "PUT" else {}
+        problem = assert_problem(
+            await client.request(method, path.format(id=long_id), headers=headers(), **body),
+            400,  # type: ignore[arg-type]
+        )
+        assert "256" in str(problem)
+    assert redis_server.client().dbsize() > 0 and not [
+        k for k in redis_server.client().keys("*") if long_id.encode() in k
+    ]

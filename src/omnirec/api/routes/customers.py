@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from litestar import Controller, delete, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from omnirec.api.auth import SCOPE_OPT
 from omnirec.api.openapi import SECURITY
+from omnirec.api.params import PathId
 from omnirec.api.problems import problem_responses
 from omnirec.schemas import ConsentState, Erased, IdentityLink, IdentityLinked
 from omnirec.service.customers import CustomerService
@@ -35,7 +36,7 @@ class CustomersController(Controller):
         responses=problem_responses(400, 401, 403, 413, 415, 429, 503),
     )
     async def consent(
-        self, user_id: FromPath[str], data: JSONBody[dict[str, bool]], customers: NamedDependency[CustomerService]
+        self, user_id: PathId, data: JSONBody[dict[str, bool]], customers: NamedDependency[CustomerService]
     ) -> ConsentState:
         """E.g. {"personalization": false, "email": true}; without personalization consent lists are popular only."""
         return await customers.set_consent(user_id, data)
@@ -47,6 +48,6 @@ class CustomersController(Controller):
         summary="Erase a customer",
         responses=problem_responses(400, 401, 403, 429, 503),
     )
-    async def erase(self, user_id: FromPath[str], customers: NamedDependency[CustomerService]) -> Erased:
+    async def erase(self, user_id: PathId, customers: NamedDependency[CustomerService]) -> Erased:
         """Deletes every piece of data held for the customer and their linked identities (right to erasure)."""
         return await customers.erase(user_id)

@@ -8,10 +8,11 @@ from typing import Annotated
 import numpy as np
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 
 from omnirec.api.auth import SCOPE_OPT
 from omnirec.api.openapi import SECURITY
+from omnirec.api.params import PathId
 from omnirec.api.problems import problem_responses
 from omnirec.errors import NoActiveModel, UnknownOffer
 from omnirec.offers.catalog import decode_offer_catalog
@@ -36,7 +37,7 @@ class OffersController(Controller):
     )
     async def next_best_offer(
         self,
-        user_id: FromPath[str],
+        user_id: PathId,
         services: NamedDependency[Services],
         request_id: NamedDependency[str],
         channel: Channel = "email",

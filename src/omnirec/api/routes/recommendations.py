@@ -6,11 +6,12 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from omnirec.api.auth import SCOPE_OPT
 from omnirec.api.dependencies import ListRoute
 from omnirec.api.openapi import SECURITY
+from omnirec.api.params import PathId
 from omnirec.api.problems import problem_responses
 from omnirec.schemas import BasketRequest, ExcludeMode, RecommendationList, RecommendedItem
 from omnirec.service.recommendations import Recommendations, UserQuery
@@ -48,7 +49,7 @@ class RecommendationsController(Controller):
     )
     async def for_user(
         self,
-        user_id: FromPath[str],
+        user_id: PathId,
         list_route: NamedDependency[ListRoute],
         k: K = 10,
         channel: OptionalId = None,
@@ -69,7 +70,7 @@ class RecommendationsController(Controller):
     )
     async def similar(
         self,
-        item_id: FromPath[str],
+        item_id: PathId,
         list_route: NamedDependency[ListRoute],
         k: K = 10,
         user_id: OptionalId = None,
