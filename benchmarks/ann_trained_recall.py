@@ -52,9 +52,8 @@ def main() -> None:
     same_items, same_lists = [], 0
     for user in range(len(users)):
         ctx = context_from_bundle(exact_catalog, bundle, user)
-        neighbours = exact_catalog.neighbours("cooc", ctx.items.tolist())
-        want = [i.item_id for i in rank_for_user(exact_catalog, ctx, request, neighbours).items]
-        got = [i.item_id for i in rank_for_user(hnsw_catalog, ctx, request, neighbours).items]
+        want = [i.item_id for i in rank_for_user(exact_catalog, ctx, request).items]
+        got = [i.item_id for i in rank_for_user(hnsw_catalog, ctx, request).items]
         same_items.append(len(set(want) & set(got)) / max(len(want), 1))
         same_lists += want == got
     print(

@@ -9,7 +9,6 @@ import pytest
 from omnirec.bundle import load_bundle
 from omnirec.data.loading import load_dataset
 from omnirec.scoring import Catalog, RankRequest, context_from_bundle, rank_for_user
-from omnirec.scoring.ranker import neighbours_from_arrays
 from omnirec.training_config import TrainingConfig
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "uci_slice"
@@ -34,9 +33,8 @@ def test_bundle_loads_and_ranks_a_known_customer(bundle_path: Path) -> None:
     user_index = 0
     ctx = context_from_bundle(catalog, bundle, user_index)
     assert ctx.has_events
-    neighbours = neighbours_from_arrays(bundle["cooc_indices"], bundle["cooc_scores"], ctx.items)
     now = int(bundle["history_times"].max())
-    ranking = rank_for_user(catalog, ctx, RankRequest(now=now, k=5), neighbours)
+    ranking = rank_for_user(catalog, ctx, RankRequest(now=now, k=5))
     assert len(ranking.items) == 5
     assert ranking.strategy == "personalized"
     assert len({item.item_id for item in ranking.items}) == 5

@@ -8,7 +8,7 @@ import pytest
 from omnirec.bundle.format import BundleManifest, RankerParams
 from omnirec.scoring import Catalog, RankRequest, build_context, compute_components, rank_for_user
 from omnirec.scoring.history_features import HISTORY_FEATURES, history_features
-from omnirec.scoring.ranker import FEATURES, neighbours_from_arrays, purchase_exclusion_rate
+from omnirec.scoring.ranker import FEATURES, purchase_exclusion_rate
 
 NOW = 1_700_000_000
 DAY = 86_400
@@ -73,11 +73,10 @@ def test_durable_purchase_is_excluded_but_consumable_is_bought_again() -> None:
 
 
 def test_session_events_drive_bought_together() -> None:
-    catalog, arrays = make_catalog(w_model=0.0, w_cooccurrence=1.0, w_popularity=0.01)
+    catalog, _ = make_catalog(w_model=0.0, w_cooccurrence=1.0, w_popularity=0.01)
     live = [("drill", "view", NOW - 60, "tablet")]
     ctx = build_context(catalog, user_vector=None, history=(), live_events=live)
-    neighbours = neighbours_from_arrays(arrays["cooc_indices"], arrays["cooc_scores"], ctx.items)
-    ranking = rank_for_user(catalog, ctx, RankRequest(now=NOW, k=2, exclude="seen"), neighbours, with_reasons=True)
+    ranking = rank_for_user(catalog, ctx, RankRequest(now=NOW, k=2, exclude="seen"), with_reasons=True)
     assert ranking.strategy == "session"
     assert ranking.items[0].item_id == "bits"
     assert ranking.items[0].source == "bought_together"
@@ -193,13 +192,12 @@ def test_unknown_or_mismatched_features_are_refused() -> None:
 
 
 def test_purchased_exclusion_only_removes_items_after_scoring() -> None:
-    catalog, arrays = make_catalog(w_model=1.0, w_history=1.0, w_cooccurrence=0.5, repeat_threshold=0.5)
+    catalog, _ = make_catalog(w_model=1.0, w_history=1.0, w_cooccurrence=0.5, repeat_threshold=0.5)
     history = [("sofa", "purchase", NOW - DAY, "web"), ("drill", "view", NOW - 2 * DAY, "web")]
     history.append(("bits", "purchase", NOW - 3 * DAY, "web"))
     ctx = build_context(catalog, user_vector=np.array([1.0, 0.2], dtype=np.float32), history=history)
-    neighbours = neighbours_from_arrays(arrays["cooc_indices"], arrays["cooc_scores"], ctx.items)
-    full = compute_components(catalog, ctx, RankRequest(now=NOW, exclude="none"), neighbours)
-    kept = compute_components(catalog, ctx, RankRequest(now=NOW), neighbours)
+    full = compute_components(catalog, ctx, RankRequest(now=NOW, exclude="none"))
+    kept = compute_components(catalog, ctx, RankRequest(now=NOW))
     dropped = purchase_exclusion_rate(catalog, ctx, full.candidates) < 0.5
     assert sorted(catalog.item_ids[full.candidates[dropped]].tolist()) == ["bits", "sofa"]
     assert kept.candidates.tolist() == full.candidates[~dropped].tolist()

@@ -1,4 +1,4 @@
-"""Run the shipped ranker (omnirec.scoring) over many bundle users, for blend search and evaluation."""
+"""Run the shipped ranker (omnirec.scoring) over many bundle users, in batches, for training and evaluation."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from omnirec.bundle.format import ModelBundle
-from omnirec.scoring import Catalog, Components, RankRequest, compute_components, context_from_bundle, rank_for_user
+from omnirec.scoring import Catalog, Components, RankRequest, context_from_bundle, rank_batch
+from omnirec.scoring.candidates import GENERATORS, CandidateBatch, build_candidates
 from omnirec.scoring.context import UserContext
-from omnirec.scoring.ranker import GENERATORS, purchase_exclusion_rate
+from omnirec.scoring.ranker import components_of
+
+BATCH = 512  # customers per feature computation: bounded memory, few numpy calls
 
 
 @dataclass(frozen=True)
@@ -22,15 +25,13 @@ class UserComponents:
     purchased_rate: np.ndarray  # per candidate: excluded when below repeat_threshold (+inf: never)
 
 
-def _contexts(
+def _batches(
     catalog: Catalog, bundle: ModelBundle, users: Sequence[str]
-) -> Iterator[tuple[str, UserContext, dict[int, tuple[np.ndarray, np.ndarray]]]]:
+) -> Iterator[tuple[Sequence[str], list[UserContext]]]:
     index = {u: i for i, u in enumerate(bundle["user_ids"].tolist())}
-    recent = catalog.params.history_events
-    for user in users:
-        ctx = context_from_bundle(catalog, bundle, index.get(user))
-        neighbours = catalog.neighbours("cooc", ctx.items[:recent])
-        yield user, ctx, neighbours
+    for start in range(0, len(users), BATCH):
+        chunk = users[start : start + BATCH]
+        yield chunk, [context_from_bundle(catalog, bundle, index.get(user)) for user in chunk]
 
 
 def rank_users(
@@ -39,9 +40,9 @@ def rank_users(
     """Top-k item ids per user exactly as `omnirec export` / the service rank them."""
     catalog = Catalog.from_bundle(bundle)
     out: list[list[str]] = []
-    for _, ctx, neighbours in _contexts(catalog, bundle, users):
-        ranking = rank_for_user(catalog, ctx, RankRequest(now=now, k=k, channel=channel), neighbours)
-        out.append([item.item_id for item in ranking.items])
+    for _, contexts in _batches(catalog, bundle, users):
+        for ranking in rank_batch(catalog, contexts, RankRequest(now=now, k=k, channel=channel)):
+            out.append([item.item_id for item in ranking.items])
     return out
 
 
@@ -50,15 +51,16 @@ def collect_components(
 ) -> list[UserComponents]:
     """Components per user with nothing excluded, and each candidate's exclusion rate.
 
-    compute_components applies the "purchased" rule after scaling every column, so dropping the
-    candidates whose rate is below a threshold reproduces exactly what the ranker returns with that
-    repeat_threshold: the trainer can search the threshold without recomputing components.
+    The "purchased" rule drops candidates after every column is computed and scaled, so dropping those whose
+    rate is below a threshold reproduces exactly what the ranker returns with that repeat_threshold: the
+    trainer can choose the threshold without recomputing components.
     """
     out = []
-    for user, ctx, neighbours in _contexts(catalog, bundle, users):
-        comp = compute_components(catalog, ctx, RankRequest(now=now, k=k, exclude="none"), neighbours)
-        rate = purchase_exclusion_rate(catalog, ctx, comp.candidates)
-        out.append(UserComponents(user=user, components=comp, purchased_rate=rate))
+    for chunk, contexts in _batches(catalog, bundle, users):
+        batch = build_candidates(catalog, contexts, RankRequest(now=now, k=k, exclude="none"))
+        for position, user in enumerate(chunk):
+            rate = batch.rate[batch.rows(position)]
+            out.append(UserComponents(user, components_of(batch, position, None), rate))
     return out
 
 
@@ -72,17 +74,20 @@ def candidate_recall(
     """
     catalog = Catalog.from_bundle(bundle)
     users = [user for user, _ in targets]
+    wanted_of = dict(targets)
     shares = np.zeros((len(users), len(GENERATORS) + 1))
-    for row, ((_, ctx, neighbours), (_, wanted)) in enumerate(
-        zip(_contexts(catalog, bundle, users), targets, strict=True)
-    ):
-        if not wanted:
-            continue
-        comp = compute_components(catalog, ctx, RankRequest(now=now, k=k, channel=channel), neighbours)
-        ids = catalog.item_ids[comp.candidates].astype(str)
-        for bit in range(len(GENERATORS)):
-            proposed = ids[(comp.sources >> bit) & 1 == 1]
-            shares[row, bit] = len(wanted.intersection(proposed.tolist())) / len(wanted)
-        shares[row, -1] = len(wanted.intersection(ids.tolist())) / len(wanted)
+    row = 0
+    for chunk, contexts in _batches(catalog, bundle, users):
+        batch: CandidateBatch = build_candidates(catalog, contexts, RankRequest(now=now, k=k, channel=channel))
+        for position, user in enumerate(chunk):
+            wanted = wanted_of[user]
+            rows = batch.rows(position)
+            ids = catalog.item_ids[batch.candidates[rows]].astype(str)
+            if wanted:
+                for bit in range(len(GENERATORS)):
+                    proposed = ids[(batch.sources[rows] >> bit) & 1 == 1]
+                    shares[row, bit] = len(wanted.intersection(proposed.tolist())) / len(wanted)
+                shares[row, -1] = len(wanted.intersection(ids.tolist())) / len(wanted)
+            row += 1
     means = shares.mean(axis=0) if users else shares.sum(axis=0)
     return {name: round(float(v), 5) for name, v in zip((*GENERATORS, "all"), means, strict=True)}

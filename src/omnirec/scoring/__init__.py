@@ -8,6 +8,7 @@ from omnirec.scoring.ranker import (
     Ranking,
     RankRequest,
     compute_components,
+    rank_batch,
     rank_for_user,
     score_candidates,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "build_context",
     "compute_components",
     "context_from_bundle",
+    "rank_batch",
     "rank_for_user",
     "score_candidates",
 ]

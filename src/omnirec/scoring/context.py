@@ -90,10 +90,44 @@ def context_from_bundle(
     """Context of a training user (or an unknown one when user_index is None) read from a bundle."""
     if user_index is None:
         return build_context(catalog, user_vector=None, history=(), live_events=live_events, features=features)
+    if not live_events and catalog.version == bundle.version:
+        return _bundle_context(catalog, bundle, user_index)
     return build_context(
         catalog,
         user_vector=bundle["user_vectors"][user_index],
         history=bundle_history(bundle, user_index),
         live_events=live_events,
         features=features,
+    )
+
+
+def _bundle_context(catalog: Catalog, bundle: ModelBundle, user_index: int) -> UserContext:
+    """build_context of a training customer's bundle history alone, straight from the arrays (batch export).
+
+    Equal to build_context: the history is stored newest first with item indices of this very catalogue,
+    and a stable sort by time keeps it as it is.
+    """
+    start, end = bundle["history_indptr"][user_index : user_index + 2].tolist()
+    times = bundle["history_times"][start:end].astype(np.int64)
+    order = np.argsort(-times, kind="stable")
+    items = bundle["history_items"][start:end].astype(np.int64)[order]
+    times = times[order]
+    types = bundle["history_types"][start:end][order].tolist()
+    channels = bundle["history_channels"][start:end][order].tolist()
+    purchases: dict[int, tuple[int, int]] = {}
+    bought = np.fromiter((t in PURCHASE_EVENTS for t in types), dtype=bool, count=len(types))
+    if bought.any():
+        b_items, b_times = items[bought], times[bought]
+        uniq, inverse, counts = np.unique(b_items, return_inverse=True, return_counts=True)
+        last = np.full(uniq.shape[0], np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(last, inverse.ravel(), b_times)
+        purchases = dict(zip(uniq.tolist(), zip(last.tolist(), counts.tolist(), strict=True), strict=True))
+    return UserContext(
+        user_vector=bundle["user_vectors"][user_index],
+        feature_vector=None,
+        items=items,
+        times=times,
+        types=tuple(types),
+        channels=tuple(channels),
+        purchases=purchases,
     )

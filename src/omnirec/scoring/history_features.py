@@ -91,7 +91,7 @@ def history_features(
         values[:, col["basket_recency"]] = np.bincount(pair_item, weights=recent_w, minlength=n) / total_w
         values[bought, col["recency_short"]] = np.power(0.5, since_anchor / SHORT_DAYS)
         values[bought, col["recency_long"]] = np.power(0.5, since_anchor / LONG_DAYS)
-        values[bought, col["due"]] = _due(since_now, interval_days[uniq[bought]].astype(np.float64))
+        values[bought, col["due"]] = due(since_now, interval_days[uniq[bought]].astype(np.float64))
         values[bought, col["item_repeat_rate"]] = rate
         repeats = occasions[bought] - 1.0
         values[bought, col["personal_repeat"]] = (repeats + PRIOR_OCCASIONS * rate) / (repeats + PRIOR_OCCASIONS)
@@ -111,7 +111,7 @@ def purchase_occasions(items: np.ndarray, times: np.ndarray, types: tuple[str, .
     return bought.astype(np.int64), counts.astype(np.int64)
 
 
-def _due(days_since: np.ndarray, interval: np.ndarray) -> np.ndarray:
+def due(days_since: np.ndarray, interval: np.ndarray) -> np.ndarray:
     """1 when exactly one typical interval has passed, falling off on a log scale (half an interval: 0.79)."""
     known = (interval > 0) & (days_since > 0)
     ratio = np.where(known, days_since / np.where(interval > 0, interval, 1.0), 1.0)

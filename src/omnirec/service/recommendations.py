@@ -113,7 +113,6 @@ class RecommendationService:
         missing = snapshot.unavailable or set()
         unavailable = frozenset(catalog.indices_of(sorted(missing))) if query.store_id else frozenset()
         ctx = customer.ctx
-        neighbours = catalog.neighbours("cooc", ctx.items[: catalog.params.history_events].tolist())
         request = RankRequest(
             now=int(self._clock()),
             k=query.k,
@@ -122,7 +121,7 @@ class RecommendationService:
             exclude=query.exclude,
             unavailable=unavailable,
         )
-        ranking = rank_for_user(catalog, ctx, request, neighbours, with_reasons=query.explain)
+        ranking = rank_for_user(catalog, ctx, request, with_reasons=query.explain)
         strategy = ranking.strategy if customer.consented else NO_CONSENT
         return Recommendations(model.version, strategy, ranking.items)
 

@@ -1,0 +1,407 @@
+"""Candidates and their feature matrix for many customers at once: the one feature builder of the ranker.
+
+Batch-first: every customer's events are concatenated and each step is a handful of numpy calls over all
+of them, keyed by (customer, item) pairs (customer * items + item, ascending). The service calls it with a
+batch of one, `omnirec export` with thousands, the trainer with every validation customer; every value of
+one customer depends on that customer's rows alone (sums run in the same order whatever the batch), so a
+customer gets the same list from all three. Only the model's top-N search runs per customer, through the
+catalogue's search (exact or HNSW, as the service answers).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from omnirec.columns import PURCHASE_EVENTS
+from omnirec.scoring.catalog import Catalog
+from omnirec.scoring.context import UserContext
+from omnirec.scoring.feature_names import COMPONENTS, CONTEXT_FEATURES, FEATURE_INDEX, FEATURES
+from omnirec.scoring.history_features import (
+    BASKET_HALF_LIFE,
+    BASKET_SECONDS,
+    HISTORY_FEATURES,
+    LONG_DAYS,
+    PRIOR_OCCASIONS,
+    SHORT_DAYS,
+    due,
+)
+from omnirec.scoring.item_filter import ItemFilter
+from omnirec.scoring.query import query_vector
+from omnirec.scoring.request import EXCLUDE_MODES, RankRequest
+
+MODEL, HISTORY, COOCCURRENCE, POPULARITY = range(4)
+_HISTORY_COLUMNS = slice(len(COMPONENTS), len(COMPONENTS) + len(HISTORY_FEATURES))
+GENERATORS = ("model", "history", "cooccurrence", "popular")  # Components.sources bits, in this order
+MAX_DAYS = 3650.0
+SECONDS_PER_DAY = 86_400.0
+_H = {name: i for i, name in enumerate(HISTORY_FEATURES)}
+_C = {name: i for i, name in enumerate(CONTEXT_FEATURES)}
+
+
+@dataclass(frozen=True)
+class CandidateBatch:
+    """Candidate rows of many customers, contiguous per customer, items ascending within each."""
+
+    starts: np.ndarray  # int64 (customers + 1,): customer b's rows are starts[b]:starts[b + 1]
+    customer: np.ndarray  # int64 per row
+    candidates: np.ndarray  # int64 item index per row
+    matrix: np.ndarray  # float64 (rows, len(FEATURES))
+    anchors: np.ndarray  # int64 per row: the recent item that most drives co-occurrence, -1 if none
+    sources: np.ndarray  # uint8 per row: bit g set when GENERATORS[g] proposed it
+    rate: np.ndarray  # per row, the repeat rate the "purchased" rule compares (+inf: never excluded)
+    bought: np.ndarray  # bool per row: the customer bought the item
+    strategies: tuple[str, ...]  # per customer: personalized | segment | session | popular
+
+    def rows(self, customer: int) -> slice:
+        return slice(int(self.starts[customer]), int(self.starts[customer + 1]))
+
+    def take(self, keep: np.ndarray) -> CandidateBatch:
+        """Only the rows where `keep` is True (customers stay, possibly with no rows)."""
+        counts = np.bincount(self.customer[keep], minlength=len(self.strategies))
+        starts = np.zeros(len(self.strategies) + 1, dtype=np.int64)
+        starts[1:] = np.cumsum(counts)
+        return dataclasses.replace(
+            self,
+            starts=starts,
+            customer=self.customer[keep],
+            candidates=self.candidates[keep],
+            matrix=self.matrix[keep],
+            anchors=self.anchors[keep],
+            sources=self.sources[keep],
+            rate=self.rate[keep],
+            bought=self.bought[keep],
+        )
+
+
+@dataclass(frozen=True)
+class _Events:
+    """Every customer's events concatenated (newest first per customer) with their weights."""
+
+    customer: np.ndarray
+    items: np.ndarray
+    times: np.ndarray
+    position: np.ndarray  # index of the event within its customer's events
+    purchase: np.ndarray
+    event_weight: np.ndarray  # the catalogue's weight of the event type
+    recency: np.ndarray  # halves every history_half_life_days before the customer's newest event
+    anchor: np.ndarray  # per customer: min(newest event, now); 0 without events
+    counts: np.ndarray  # per customer: number of events
+
+    @property
+    def weights(self) -> np.ndarray:
+        return self.event_weight * self.recency
+
+
+def _events(catalog: Catalog, contexts: Sequence[UserContext], now: int) -> _Events:
+    counts = np.fromiter((c.items.shape[0] for c in contexts), dtype=np.int64, count=len(contexts))
+    customer = np.repeat(np.arange(len(contexts), dtype=np.int64), counts)
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    items = np.concatenate([c.items for c in contexts]).astype(np.int64) if len(contexts) else np.zeros(0, np.int64)
+    times = np.concatenate([c.times for c in contexts]).astype(np.int64) if len(contexts) else np.zeros(0, np.int64)
+    types = [t for c in contexts for t in c.types]
+    weight_of = catalog.event_weights
+    event_weight = np.fromiter((weight_of.get(t, 0.0) for t in types), dtype=np.float64, count=len(types))
+    purchase = np.fromiter((t in PURCHASE_EVENTS for t in types), dtype=bool, count=len(types))
+    newest = np.zeros(len(contexts), dtype=np.int64)
+    has = counts > 0
+    if has.any():
+        newest[has] = np.maximum.reduceat(times, starts[:-1][has])
+    anchor = np.minimum(newest, now)
+    age_days = np.maximum(anchor[customer] - times, 0) / SECONDS_PER_DAY
+    recency = np.power(0.5, age_days / catalog.params.history_half_life_days)
+    position = np.arange(items.shape[0], dtype=np.int64) - starts[customer]
+    return _Events(customer, items, times, position, purchase, event_weight, recency, anchor, counts)
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    """Sorted unique int64 values (a sort and a comparison: numpy's hash-based unique is slower on these)."""
+    ordered = np.sort(values, kind="stable")
+    if ordered.size:
+        ordered = ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
+    return ordered
+
+
+def _top_per_customer(keys: np.ndarray, scores: np.ndarray, n_items: int, n: int) -> np.ndarray:
+    """Of (customer, item) keys, each customer's n best by score (ties: lower item), as keys."""
+    customer = keys // n_items
+    order = np.lexsort((-scores, customer))  # stable: ties stay in key (item) order
+    ranked = customer[order]
+    first = np.searchsorted(ranked, ranked, side="left")
+    return keys[order[np.arange(order.shape[0]) - first < n]]
+
+
+def _sums(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """Weights summed per index, always float64 (np.bincount of nothing is int64)."""
+    return np.bincount(index, weights=weights, minlength=n).astype(np.float64, copy=False)
+
+
+def _segment_max(values: np.ndarray, segment: np.ndarray, n: int, empty: float = 0.0) -> np.ndarray:
+    out = np.full(n, -np.inf)
+    np.maximum.at(out, segment, values)
+    out[~np.isfinite(out)] = empty
+    return out
+
+
+def _segment_min(values: np.ndarray, segment: np.ndarray, n: int) -> np.ndarray:
+    out = np.full(n, np.inf)
+    np.minimum.at(out, segment, values)
+    out[~np.isfinite(out)] = 0.0
+    return out
+
+
+def _lookup(keys: np.ndarray, table: np.ndarray, values: np.ndarray, fill: float = 0.0) -> np.ndarray:
+    """values[table == key] per key (table ascending); `fill` where absent. values may be 2-D."""
+    out = np.full((keys.shape[0], *values.shape[1:]), fill, dtype=np.float64)
+    if table.size and keys.size:
+        pos = np.minimum(np.searchsorted(table, keys), table.shape[0] - 1)
+        hit = table[pos] == keys
+        out[hit] = values[pos[hit]]
+    return out
+
+
+@dataclass(frozen=True)
+class _History:
+    """Per (customer, item) of the customers' events: history score and HISTORY_FEATURES."""
+
+    keys: np.ndarray  # customer * n_items + item, ascending
+    scores: np.ndarray  # decayed event weights summed (buy again / recently viewed)
+    values: np.ndarray  # (keys, len(HISTORY_FEATURES))
+    occasions: np.ndarray  # distinct baskets holding the item (0: never bought)
+    newest: np.ndarray  # time of the customer's last event on the item
+    baskets: np.ndarray  # per customer: distinct purchase baskets
+
+
+def _history(catalog: Catalog, ev: _Events, now: int, n_customers: int) -> _History:
+    n_items = catalog.n_items
+    keys, first, inverse = np.unique(ev.customer * n_items + ev.items, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    n = keys.shape[0]
+    key_customer, key_item = keys // n_items, keys % n_items
+    weights = ev.weights
+    scores = _sums(inverse, weights, n)
+    values = np.zeros((n, len(HISTORY_FEATURES)), dtype=np.float64)
+    occasions = np.zeros(n, dtype=np.int64)
+    browse = np.where(~ev.purchase & (ev.event_weight > 0), weights, 0.0)
+    interest = _sums(inverse, browse, n)
+    top = _segment_max(interest, key_customer, n_customers)[key_customer]
+    values[:, _H["interest"]] = np.divide(interest, top, out=np.zeros(n), where=top > 0)
+    baskets_per_customer = np.zeros(n_customers, dtype=np.int64)
+    if ev.purchase.any():
+        p_key, p_time, p_customer = inverse[ev.purchase], ev.times[ev.purchase], ev.customer[ev.purchase]
+        hours = p_time // BASKET_SECONDS
+        span = int(hours.max() - hours.min()) + 1
+        basket_keys, p_basket = np.unique(p_customer * span + (hours - hours.min()), return_inverse=True)
+        p_basket = p_basket.ravel()
+        basket_customer = basket_keys // span
+        baskets_per_customer = np.bincount(basket_customer, minlength=n_customers).astype(np.int64)
+        basket_start = np.concatenate([[0], np.cumsum(baskets_per_customer)])
+        rank = np.arange(basket_keys.shape[0]) - basket_start[basket_customer]  # 0 = the customer's oldest
+        n_baskets = basket_keys.shape[0]
+        pairs = _unique(p_key * n_baskets + p_basket)
+        pair_key, pair_basket = pairs // n_baskets, pairs % n_baskets
+        occasions = np.bincount(pair_key, minlength=n).astype(np.int64)
+        per_customer = baskets_per_customer[basket_customer[pair_basket]]
+        recent_w = np.power(0.5, (per_customer - 1 - rank[pair_basket]) / BASKET_HALF_LIFE)
+        total_w = (1 - np.power(0.5, baskets_per_customer / BASKET_HALF_LIFE)) / (1 - 0.5 ** (1 / BASKET_HALF_LIFE))
+        last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(last, p_key, p_time)
+        bought = occasions > 0
+        customer_baskets = baskets_per_customer[key_customer]
+        with_baskets = customer_baskets > 0
+        values[with_baskets, _H["frequency"]] = occasions[with_baskets] / customer_baskets[with_baskets]
+        values[with_baskets, _H["log_count"]] = np.log1p(occasions[with_baskets])
+        recent = _sums(pair_key, recent_w, n)
+        values[with_baskets, _H["basket_recency"]] = recent[with_baskets] / total_w[key_customer[with_baskets]]
+        since_anchor = np.maximum(ev.anchor[key_customer[bought]] - last[bought], 0) / SECONDS_PER_DAY
+        since_now = np.maximum(now - last[bought], 0) / SECONDS_PER_DAY
+        rate = catalog.repeat_rate[key_item[bought]].astype(np.float64)
+        values[bought, _H["bought"]] = 1.0
+        values[bought, _H["recency_short"]] = np.power(0.5, since_anchor / SHORT_DAYS)
+        values[bought, _H["recency_long"]] = np.power(0.5, since_anchor / LONG_DAYS)
+        values[bought, _H["due"]] = due(since_now, catalog.repeat_interval_days[key_item[bought]].astype(np.float64))
+        values[bought, _H["item_repeat_rate"]] = rate
+        repeats = occasions[bought] - 1.0
+        values[bought, _H["personal_repeat"]] = (repeats + PRIOR_OCCASIONS * rate) / (repeats + PRIOR_OCCASIONS)
+    return _History(keys, scores, values, occasions, ev.times[first], baskets_per_customer)
+
+
+@dataclass(frozen=True)
+class _Cooccurrence:
+    keys: np.ndarray  # customer * n_items + item, ascending
+    scores: np.ndarray  # summed association with the customer's recent items
+    anchors: np.ndarray  # the recent item contributing most to each
+
+
+def _cooccurrence(catalog: Catalog, ev: _Events) -> _Cooccurrence:
+    """Neighbours of each customer's recent items (the bundle's co-occurrence lists), weighted by recency."""
+    n_items = catalog.n_items
+    recent = ev.position < catalog.params.history_events
+    anchor_keys, inverse = np.unique(ev.customer[recent] * n_items + ev.items[recent], return_inverse=True)
+    anchor_w = _sums(inverse.ravel(), np.maximum(ev.weights[recent], 0), anchor_keys.shape[0])
+    used = anchor_w > 0
+    anchor_keys, anchor_w = anchor_keys[used], anchor_w[used]
+    indices, scores = catalog.neighbour_arrays["cooc"]
+    anchor_item = anchor_keys % n_items
+    rows = indices[anchor_item].astype(np.int64)
+    valid = rows >= 0
+    if not valid.any():
+        empty = np.empty(0, dtype=np.int64)
+        return _Cooccurrence(empty, np.empty(0), empty)
+    width = rows.shape[1]
+    customer = np.repeat(anchor_keys // n_items, width).reshape(rows.shape)[valid]
+    contrib = (scores[anchor_item].astype(np.float64) * anchor_w[:, None])[valid]
+    anchor_of = np.repeat(anchor_item, width).reshape(rows.shape)[valid]
+    keys, inv = np.unique(customer * n_items + rows[valid], return_inverse=True)
+    inv = inv.ravel()
+    totals = _sums(inv, contrib, keys.shape[0])
+    order = np.lexsort((-contrib, inv))  # per item, the largest contribution first (ties: earlier anchor)
+    grouped = inv[order]
+    first = order[np.concatenate([[True], grouped[1:] != grouped[:-1]])]
+    best = np.full(keys.shape[0], -1, dtype=np.int64)
+    best[inv[first]] = anchor_of[first]
+    return _Cooccurrence(keys, totals, best)
+
+
+def purchase_blocked(catalog: Catalog, ctx: UserContext, request: RankRequest) -> ItemFilter:
+    """The items a request may recommend to this customer before the "purchased" rule (applied after scoring)."""
+    if request.exclude not in EXCLUDE_MODES:
+        raise ValueError(f"exclude must be one of {EXCLUDE_MODES}")
+    blocked = set(request.exclude_items) | set(request.unavailable)
+    if request.exclude == "seen":
+        blocked.update(ctx.items.tolist())
+    return catalog.item_filter(request.channel, request.category or None, blocked)
+
+
+def build_candidates(catalog: Catalog, contexts: Sequence[UserContext], request: RankRequest) -> CandidateBatch:
+    """Candidates and FEATURES columns for each customer; the "purchased" rule drops rows after scaling.
+
+    Dropping after every column is computed and scaled makes a ranking with exclusion equal the ranking
+    without it minus the excluded items, which lets the trainer choose the threshold on one computation.
+    """
+    if request.exclude not in EXCLUDE_MODES:
+        raise ValueError(f"exclude must be one of {EXCLUDE_MODES}")
+    n_items, n_customers, now = catalog.n_items, len(contexts), request.now
+    ev = _events(catalog, contexts, now)
+    weights = ev.weights
+    ev_starts = np.concatenate([[0], np.cumsum(ev.counts)])
+    queries: list[np.ndarray | None] = []
+    strategies: list[str] = []
+    filters: list[ItemFilter] = []
+    for b, ctx in enumerate(contexts):
+        query, strategy = query_vector(catalog, ctx, weights[ev_starts[b] : ev_starts[b + 1]])
+        queries.append(query)
+        strategies.append(strategy)
+        filters.append(purchase_blocked(catalog, ctx, request))
+    base = catalog.item_filter(request.channel, request.category or None)  # channel and category only
+    shared = all(f.blocked.size == 0 for f in filters) and n_customers > 0
+    n_popular, n_model = max(2 * request.k, 50), max(4 * request.k, 100)
+    popular_shared = catalog.popular(request.channel, n_popular, filters[0]) if shared else None
+    pool_keys: list[list[np.ndarray]] = [[], [], [], []]
+    model_rank_keys, model_rank_values = [], []
+    for b in range(n_customers):
+        popular = (
+            popular_shared if popular_shared is not None else catalog.popular(request.channel, n_popular, filters[b])
+        )
+        query = queries[b]
+        model_top = catalog.search.top(query, n_model, filters[b]) if query is not None else popular[:0]
+        pool_keys[0].append(b * n_items + model_top.astype(np.int64))
+        pool_keys[3].append(b * n_items + popular.astype(np.int64))
+        if model_top.size:
+            model_rank_keys.append(b * n_items + model_top.astype(np.int64))
+            model_rank_values.append(np.arange(model_top.shape[0], dtype=np.float64) / model_top.shape[0])
+    history = _history(catalog, ev, now, n_customers)
+    cooc = _cooccurrence(catalog, ev)
+    blocked_keys = np.concatenate([b * n_items + f.blocked for b, f in enumerate(filters)] + [np.empty(0, np.int64)])
+
+    def allowed(keys: np.ndarray) -> np.ndarray:
+        ok = base.allows(keys % n_items)
+        return ok & ~np.isin(keys, blocked_keys) if blocked_keys.size else ok
+
+    evidence = (history.scores > 0) | (history.occasions > 0) | (history.values[:, _H["interest"]] > 0)
+    pool_keys[1].append(history.keys[allowed(history.keys) & evidence])
+    pool_keys[2].append(
+        _top_per_customer(cooc.keys[allowed(cooc.keys)], cooc.scores[allowed(cooc.keys)], n_items, n_model)
+    )
+    pools = [np.concatenate([*p, np.empty(0, np.int64)]).astype(np.int64) for p in pool_keys]
+    keys = _unique(np.concatenate(pools))
+    sources = np.zeros(keys.shape[0], dtype=np.uint8)
+    for bit, pool in enumerate(pools):  # every pool key is among keys: find it by binary search
+        sources[np.searchsorted(keys, pool)] |= np.uint8(1 << bit)
+    customer, items = keys // n_items, keys % n_items
+    matrix = _matrix(catalog, request, keys, customer, items, queries, history, cooc, ev, weights)
+    if model_rank_keys:
+        order_keys = np.concatenate(model_rank_keys)
+        order = np.argsort(order_keys, kind="stable")
+        matrix[:, FEATURE_INDEX["model_rank"]] = _lookup(
+            keys, order_keys[order], np.concatenate(model_rank_values)[order], fill=1.0
+        )
+    else:
+        matrix[:, FEATURE_INDEX["model_rank"]] = 1.0
+    anchors = _lookup(keys, cooc.keys, cooc.anchors.astype(np.float64), fill=-1).astype(np.int64)
+    occasions = _lookup(keys, history.keys, history.occasions.astype(np.float64))
+    rate = np.where(occasions == 1, catalog.repeat_rate[items], np.inf)
+    counts = np.bincount(customer, minlength=n_customers)
+    starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    batch = CandidateBatch(starts, customer, items, matrix, anchors, sources, rate, occasions > 0, tuple(strategies))
+    if request.exclude == "purchased" and keys.size:
+        batch = batch.take(rate >= catalog.params.repeat_threshold)
+    return batch
+
+
+def _matrix(
+    catalog: Catalog,
+    request: RankRequest,
+    keys: np.ndarray,
+    customer: np.ndarray,
+    items: np.ndarray,
+    queries: list[np.ndarray | None],
+    history: _History,
+    cooc: _Cooccurrence,
+    ev: _Events,
+    weights: np.ndarray,
+) -> np.ndarray:
+    """FEATURES columns of every candidate row (model_rank is filled by the caller)."""
+    n_customers = len(queries)
+    matrix = np.zeros((keys.shape[0], len(FEATURES)), dtype=np.float64)
+    if not keys.size:
+        return matrix
+    dim = catalog.vectors.shape[1]
+    query_rows = np.zeros((n_customers, dim), dtype=np.float32)
+    for b, query in enumerate(queries):
+        if query is not None:
+            query_rows[b] = query
+    raw = np.einsum("ij,ij->i", catalog.vectors[items], query_rows[customer]).astype(np.float64)
+    raw = raw + catalog.biases[items]
+    low = _segment_min(raw, customer, n_customers)[customer]
+    span = _segment_max(raw, customer, n_customers)[customer] - low
+    matrix[:, MODEL] = np.divide(raw - low, span, out=np.zeros_like(raw), where=span > 0)
+    history_raw = _lookup(keys, history.keys, np.maximum(history.scores, 0))
+    cooc_raw = _lookup(keys, cooc.keys, cooc.scores)
+    for column, values in ((HISTORY, history_raw), (COOCCURRENCE, cooc_raw)):
+        top = _segment_max(values, customer, n_customers)[customer]
+        matrix[:, column] = np.divide(values, top, out=np.zeros_like(values), where=top > 0)
+    matrix[:, POPULARITY] = catalog.popularity[catalog.channel_row(request.channel)][items]
+    matrix[:, _HISTORY_COLUMNS] = _lookup(keys, history.keys, history.values)
+    matrix[:, FEATURE_INDEX["model_raw"]] = raw
+    matrix[:, FEATURE_INDEX["history_raw"]] = history_raw
+    matrix[:, FEATURE_INDEX["cooccurrence_raw"]] = cooc_raw
+    # Category affinity: share of the customer's positive event weight in each category (none: 0).
+    codes = catalog.category_codes
+    n_codes = int(codes.max()) + 1 if codes.size else 1
+    positive = np.maximum(weights, 0.0)
+    totals = _sums(ev.customer, positive, n_customers)
+    category_keys, inverse = np.unique(ev.customer * n_codes + codes[ev.items], return_inverse=True)
+    affinity = _sums(inverse.ravel(), positive, category_keys.shape[0])
+    owner = category_keys // n_codes
+    affinity = np.divide(affinity, totals[owner], out=np.zeros_like(affinity), where=totals[owner] > 0)
+    affinity[category_keys % n_codes == catalog.no_category_code] = 0.0
+    matrix[:, FEATURE_INDEX["category_affinity"]] = _lookup(customer * n_codes + codes[items], category_keys, affinity)
+    days = np.clip((request.now - history.newest) / SECONDS_PER_DAY, 0.0, MAX_DAYS)
+    matrix[:, FEATURE_INDEX["days_since_seen"]] = _lookup(keys, history.keys, days, fill=MAX_DAYS)
+    matrix[:, FEATURE_INDEX["customer_baskets"]] = np.log1p(history.baskets[customer])
+    matrix[:, FEATURE_INDEX["customer_events"]] = np.log1p(ev.counts[customer])
+    return matrix
