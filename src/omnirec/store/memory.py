@@ -7,6 +7,7 @@ Data lives as long as the process; the event log is an in-process list with incr
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -19,8 +20,10 @@ from omnirec.store.records import (
     AppendResult,
     CustomerEvent,
     CustomerState,
+    ErasureEntry,
     EventLogEntry,
     ImpressionRequest,
+    Persistence,
     RequestCount,
 )
 
@@ -55,6 +58,8 @@ class MemoryStore(MemoryModels):
         self._feedback: dict[str, dict[str, float]] = {}
         self._stock: dict[str, set[str]] = {}
         self._request_windows = RequestWindows()
+        self._marker: dict[str, float] = {}
+        self._erasures: list[list[str]] = []  # the erasure journal: digests per erasure, position = index + 1
 
     async def ping(self) -> None:
         return None
@@ -62,12 +67,25 @@ class MemoryStore(MemoryModels):
     async def close(self) -> None:
         return None
 
+    async def persistence(self) -> Persistence:
+        return Persistence(durable=False, detail="memory:// keeps everything in this process: lost when it exits")
+
+    async def write_marker(self, what: str) -> None:
+        with self._lock:
+            self._marker[what] = time.time()
+
+    async def read_marker(self) -> dict[str, float]:
+        with self._lock:
+            return dict(self._marker)
+
     # -- customers ---------------------------------------------------------------------------
     def _resolve(self, any_id: str) -> str:
-        seen = 0
-        while any_id in self._alias and seen < rules.MAX_ALIAS_HOPS:
-            any_id, seen = self._alias[any_id], seen + 1
-        return any_id
+        start = any_id
+        for _ in range(rules.MAX_ALIAS_HOPS):
+            if any_id not in self._alias:
+                return any_id
+            any_id = self._alias[any_id]
+        raise rules.alias_loop(start)
 
     def _index_add(self, customer_id: str) -> None:
         pos = bisect.bisect_left(self._index, customer_id)
@@ -152,14 +170,19 @@ class MemoryStore(MemoryModels):
             p.consent = {**anon.consent, **p.consent}
             p.features = {**anon.features, **p.features}
             p.ids |= anon.ids | {anonymous_id}
+            for linked in anon.ids:  # ids linked into the anonymous id point at the customer now: no chain
+                self._alias[linked] = canonical
             p.dedup = rules.trim_dedup({**anon.dedup, **p.dedup})
             p.logids = sorted(set(p.logids) | set(anon.logids))
             for suffix, times in anon.impressions.items():
                 p.impressions[suffix] = sorted(p.impressions.get(suffix, []) + times)
 
-    async def set_consent(self, any_id: str, consent: Mapping[str, bool]) -> dict[str, bool]:
+    async def set_consent(self, any_id: str, consent: Mapping[str, bool], max_purposes: int = 0) -> dict[str, bool]:
         with self._lock:
-            p = self._profile(self._resolve(any_id))
+            cid = self._resolve(any_id)
+            held = self._profiles[cid].consent if cid in self._profiles else {}
+            rules.check_purposes(len(held), sum(1 for purpose in consent if purpose not in held), max_purposes)
+            p = self._profile(cid)
             p.consent.update(consent)
             return dict(p.consent)
 
@@ -181,6 +204,8 @@ class MemoryStore(MemoryModels):
                 self._log.pop(pos, None)
             self._index_remove(cid)
             self._drop_customer_rows({cid, *linked})
+            self._blank_model_ids([cid, *linked])
+            self._erasures.append([rules.id_digest(i) for i in (cid, *sorted(linked))])
             return before - len(self.debug_keys())
 
     async def scan_customers(self, cursor: str | None, count: int) -> tuple[list[str], str | None]:
@@ -196,6 +221,12 @@ class MemoryStore(MemoryModels):
             start = 0 if after is None else int(after.split("-")[-1])
             positions = sorted(pos for pos in self._log if pos > start)[:count]
             return [EventLogEntry(position=f"0-{pos}", event=self._log[pos]) for pos in positions]
+
+    async def read_erasures(self, after: str | None, count: int) -> list[ErasureEntry]:
+        with self._lock:
+            start = 0 if after is None else int(after.split("-")[-1])
+            chosen = self._erasures[start : start + count]
+            return [ErasureEntry(position=f"0-{start + i + 1}", digests=list(d)) for i, d in enumerate(chosen)]
 
     # -- offers --------------------------------------------------------------------------------
     async def put_offer_catalog(self, payload: bytes) -> None:

@@ -22,12 +22,13 @@ class RedisCustomers(RedisModels):
     """Every key of a customer shares the hash tag {p:c:<id>}; scripts touch one customer slot at a time."""
 
     async def _resolve(self, any_id: str) -> str:
+        start = any_id
         for _ in range(rules.MAX_ALIAS_HOPS):
             target = await self._client.get(self._keys.customer(any_id, "alias"))
             if target is None:
-                break
+                return any_id
             any_id = as_str(target)
-        return any_id
+        raise rules.alias_loop(start)
 
     @translate_errors
     async def resolve_customer(self, any_id: str) -> str:
@@ -74,6 +75,8 @@ class RedisCustomers(RedisModels):
             return
         k = self._keys
         anon_keys = k.customer_keys(anonymous_id)
+        # ids linked into the anonymous id (it was a customer before): re-pointed below, so no chain grows
+        previously_linked = [as_str(i) for i in await self._client.smembers(k.customer(anonymous_id, "ids"))]
         moved = await self._move_out(keys=anon_keys, args=[canonical, k.customer_tag(anonymous_id) + ":"])
         if int(moved[0]) == 0:
             if as_str(moved[1]) == canonical:
@@ -84,17 +87,21 @@ class RedisCustomers(RedisModels):
         pipe = self._client.pipeline(transaction=False)
         pipe.zrem(k.customers_index(), anonymous_id)
         pipe.zadd(k.customers_index(), {canonical: 0})
+        for linked in previously_linked:  # one key per command: each in its own slot
+            pipe.set(k.customer(linked, "alias"), canonical, xx=True)
         await pipe.execute()
 
     @translate_errors
-    async def set_consent(self, any_id: str, consent: Mapping[str, bool]) -> dict[str, bool]:
+    async def set_consent(self, any_id: str, consent: Mapping[str, bool], max_purposes: int = 0) -> dict[str, bool]:
         cid = await self._resolve(any_id)
         key = self._keys.customer(cid, "consent")
-        pipe = self._client.pipeline(transaction=True)  # one key: atomic on a cluster too
-        if consent:
-            pipe.hset(key, mapping={p: "1" if v else "0" for p, v in consent.items()})
-        pipe.hgetall(key)
-        current = (await pipe.execute())[-1]
+        args: list[Any] = [max_purposes]
+        for purpose, granted in consent.items():
+            args += [purpose, "1" if granted else "0"]
+        result = await self._set_consent(keys=[key], args=args)  # count and write atomically
+        if int(result[0]) == 0:
+            rules.check_purposes(int(result[1]), int(result[2]), max_purposes)
+        current = dict(zip(result[1][::2], result[1][1::2], strict=True))
         await self._client.zadd(self._keys.customers_index(), {cid: 0})
         return {as_str(p): v == b"1" for p, v in current.items()}
 
@@ -125,6 +132,11 @@ class RedisCustomers(RedisModels):
             pipe.delete(key)
         results = await pipe.execute()
         rows_removed = sum(int(r) for r in results[len(results) - len(rows) :]) if rows else 0
+        if positions:
+            await self._compact_log(keys=[k.event_log(), k.log_rewrite()], args=[])
+        erased = [cid, *linked]
+        await self._blank_model_ids(versions, erased)
+        await self._client.xadd(k.erasures(), {"d": ",".join(rules.id_digest(i) for i in erased)})
         return removed + len(positions) + rows_removed
 
     async def _erase_one(self, customer_id: str) -> tuple[int, list[str], list[str]]:

@@ -132,6 +132,48 @@ removed = removed + redis.call('DEL', unpack(KEYS))
 return {removed, ids, positions}
 """
 
+# KEYS: the customer's consent hash. ARGV: max purposes (0 = no bound), then purpose, '1'|'0' pairs.
+# Returns {1, HGETALL after the update}, or {0, purposes held, purposes the update would add} when refused.
+SET_CONSENT = """
+local max, new = tonumber(ARGV[1]), 0
+for i = 2, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 0 then new = new + 1 end
+end
+local held = redis.call('HLEN', KEYS[1])
+if max > 0 and new > 0 and held + new > max then return {0, held, new} end
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return {1, redis.call('HGETALL', KEYS[1])}
+"""
+
+# Rebuild the event log without the entries erasure XDELeted: XDEL only flags an entry inside its stream
+# node (still in memory and in DUMP) until every entry of the node is gone. KEYS: log, rewrite (one slot).
+# Copies the live entries with their ids, keeps the last generated id (new ids stay above every export
+# position) and renames the copy over the log. Blocks the server for the copy (~1 s per million entries).
+COMPACT_LOG = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+local last
+for i = 1, #info, 2 do if info[i] == 'last-generated-id' then last = info[i + 1] end end
+redis.call('DEL', KEYS[2])
+local cursor, n = '-', 0
+while true do
+  local batch = redis.call('XRANGE', KEYS[1], cursor, '+', 'COUNT', 1000)
+  for _, e in ipairs(batch) do
+    redis.call('XADD', KEYS[2], e[1], unpack(e[2]))
+    n = n + 1
+  end
+  if #batch < 1000 then break end
+  cursor = '(' .. batch[#batch][1]
+end
+if n == 0 then
+  redis.call('XADD', KEYS[2], '0-1', 'e', '')
+  redis.call('XDEL', KEYS[2], '0-1')
+end
+redis.call('XSETID', KEYS[2], last)
+redis.call('RENAME', KEYS[2], KEYS[1])
+return n
+"""
+
 # KEYS: the offer's 'used' counter. ARGV: budget. Takes one unit unless the budget is spent.
 TAKE_BUDGET = """
 if tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[1]) then return 0 end
