@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ async def test_two_customers_sharing_an_event_id_are_both_stored_and_exported(
 
 async def test_identity_chains_of_any_length_resolve_and_new_events_are_stored(store: FeatureStore) -> None:
     ids = [f"id{n}" for n in range(12)]
-    for anonymous, customer in zip(ids, ids[1:], strict=False):  # each customer later linked into the next
+    for anonymous, customer in itertools.pairwise(ids):  # each customer later linked into the next
         await store.append_events(anonymous, [ev(anonymous, "i1", f"{anonymous}-e")], cap=50)
         await store.link_identity(anonymous, customer)
     assert await store.resolve_customer(ids[0]) == ids[-1]

@@ -78,8 +78,8 @@ class StoreReads:
     async def link_identity(self, anonymous_id: str, customer_id: str) -> None:
         await self._call("link_identity", self.store.link_identity(anonymous_id, customer_id))
 
-    async def set_consent(self, any_id: str, consent: Mapping[str, bool]) -> dict[str, bool]:
-        return await self._call("set_consent", self.store.set_consent(any_id, consent))
+    async def set_consent(self, any_id: str, consent: Mapping[str, bool], max_purposes: int = 0) -> dict[str, bool]:
+        return await self._call("set_consent", self.store.set_consent(any_id, consent, max_purposes))
 
     async def erase_customer(self, any_id: str) -> int:
         return await self._call("erase_customer", self.store.erase_customer(any_id))
