@@ -79,6 +79,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             if len(key.sha256) != 64:
                 raise ValueError(f"api key {key.name!r}: sha256 must be a 64-character hex digest")
 
+    @property
+    def anonymous_retention_seconds(self) -> int:
+        return self.anonymous_retention_days * 86_400
+
     @classmethod
     def load(cls, path: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from an optional TOML file, then OMNIREC_* variables, then explicit overrides."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import time
 from pathlib import Path
 
 import pytest
@@ -67,3 +69,21 @@ async def test_persistence_is_reported(store: FeatureStore, store_url: str) -> N
     persistence = await store.persistence()
     assert persistence.durable is False  # memory://, and the fixtures' servers run with appendonly no
     assert ("memory://" if store_url == "memory://" else "appendonly no") in persistence.detail
+
+
+async def test_anonymous_state_expires_after_its_retention_and_customers_are_kept(store: FeatureStore) -> None:
+    await store.set_features("known", {"segment": "diy"})  # imported features
+    await store.set_consent("imported", {"email": True})  # the import: no retention
+    for cid in ("anon", "known", "imported", "linked"):
+        await store.append_events(cid, [ev(cid, "i1", f"{cid}-1")], cap=10, retention_s=1)
+    await store.link_identity("cookie", "linked")  # an id linked into it: a customer from now on
+    await store.set_consent("anon-consent", {"email": True}, retention_s=1)
+    assert (await store.get_customer("anon")).recent_events  # a scan that cannot see it would prove nothing
+    deadline = time.monotonic() + 10
+    while (await store.get_customer("anon")).recent_events or (await store.get_customer("anon-consent")).consent:
+        assert time.monotonic() < deadline, "anonymous state outlived its retention"
+        await asyncio.sleep(0.1)
+    assert (await store.get_customer("known")).recent_events
+    imported = await store.get_customer("imported")
+    assert imported.recent_events and imported.consent == {"email": True}
+    assert (await store.get_customer("cookie")).recent_events  # resolves to "linked", kept

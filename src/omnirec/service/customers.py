@@ -35,7 +35,7 @@ class CustomerService:
             if not purpose or len(purpose.encode()) > name_bytes:
                 raise InvalidRequest(f"a consent purpose name must have 1 to {name_bytes} bytes (UTF-8)")
         customer_id = await self._reads.resolve_customer(user_id)
-        updated = await self._reads.set_consent(user_id, consent, limit)
+        updated = await self._reads.set_consent(user_id, consent, limit, self._settings.anonymous_retention_seconds)
         return ConsentState(customer_id=customer_id, consent=updated)
 
     async def erase(self, user_id: str) -> Erased:

@@ -82,8 +82,13 @@ class FeatureStore(Protocol):
     async def get_customer(self, any_id: str) -> CustomerState:
         """The customer's state (empty state for a customer never seen), resolved through identity links."""
 
-    async def append_events(self, any_id: str, events: Sequence[CustomerEvent], cap: int) -> AppendResult:
-        """Add events to the customer's state and to the durable event log, idempotent by event_id.
+    async def append_events(
+        self, any_id: str, events: Sequence[CustomerEvent], cap: int, retention_s: int = 0
+    ) -> AppendResult:
+        """Add events to the customer's state and to the event log, idempotent by (customer, event_id).
+
+        With `retention_s` > 0, the state of an anonymous id (no features imported, no ids linked into it)
+        expires that long after its last event; a customer's state is kept (features or links persist it).
 
         Recent events are capped at `cap`; purchases update purchase times/counts and clear the cart item;
         add_to_cart fills the cart. An event whose event_id was stored before is skipped (stored=False).
@@ -92,8 +97,12 @@ class FeatureStore(Protocol):
     async def link_identity(self, anonymous_id: str, customer_id: str) -> None:
         """Link an anonymous id to a customer; the anonymous profile's data merges into the customer's."""
 
-    async def set_consent(self, any_id: str, consent: Mapping[str, bool], max_purposes: int = 0) -> dict[str, bool]:
+    async def set_consent(
+        self, any_id: str, consent: Mapping[str, bool], max_purposes: int = 0, retention_s: int = 0
+    ) -> dict[str, bool]:
         """Update consent flags per purpose; returns the customer's full consent after the update.
+
+        An anonymous id's consent expires after `retention_s` (> 0), like its events (append_events).
 
         With `max_purposes` > 0, an update that would leave the customer with more purposes than that is
         refused as a whole (InvalidRequest), atomically with the count.

@@ -64,6 +64,7 @@ class RedisBase:
         self._count_requests = client.register_script(scripts.COUNT_REQUESTS)
         self._set_consent = client.register_script(scripts.SET_CONSENT)
         self._compact_log = client.register_script(scripts.COMPACT_LOG)
+        self._persist = client.register_script(scripts.PERSIST)
 
     async def _ensure_ready(self) -> None:
         """Called before every operation; the cluster backend loads its slot map here once."""

@@ -92,15 +92,20 @@ class RedisCustomers(RedisModels):
         await pipe.execute()
 
     @translate_errors
-    async def set_consent(self, any_id: str, consent: Mapping[str, bool], max_purposes: int = 0) -> dict[str, bool]:
+    async def set_consent(
+        self, any_id: str, consent: Mapping[str, bool], max_purposes: int = 0, retention_s: int = 0
+    ) -> dict[str, bool]:
         cid = await self._resolve(any_id)
         key = self._keys.customer(cid, "consent")
-        args: list[Any] = [max_purposes]
+        keys = [key, self._keys.customer(cid, "features"), self._keys.customer(cid, "ids")]
+        args: list[Any] = [max_purposes, retention_s]
         for purpose, granted in consent.items():
             args += [purpose, "1" if granted else "0"]
-        result = await self._set_consent(keys=[key], args=args)  # count and write atomically
+        result = await self._set_consent(keys=keys, args=args)  # count and write atomically
         if int(result[0]) == 0:
             rules.check_purposes(int(result[1]), int(result[2]), max_purposes)
+        if retention_s == 0:  # the customer import (no retention): a known customer, whose state is kept
+            await self._persist(keys=self._keys.customer_keys(cid))
         current = dict(zip(result[1][::2], result[1][1::2], strict=True))
         await self._client.zadd(self._keys.customers_index(), {cid: 0})
         return {as_str(p): v == b"1" for p, v in current.items()}
@@ -110,6 +115,7 @@ class RedisCustomers(RedisModels):
         cid = await self._resolve(any_id)
         if features:
             await self._client.hset(self._keys.customer(cid, "features"), mapping=dict(features))
+            await self._persist(keys=self._keys.customer_keys(cid))  # a known customer: no retention
         await self._client.zadd(self._keys.customers_index(), {cid: 0})
 
     @translate_errors

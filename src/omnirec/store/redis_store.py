@@ -126,7 +126,9 @@ class RedisStore(RedisCustomers):
 
     # -- customers: events (identity, consent, erasure in RedisCustomers) --------------------------
     @translate_errors
-    async def append_events(self, any_id: str, events: Sequence[CustomerEvent], cap: int) -> AppendResult:
+    async def append_events(
+        self, any_id: str, events: Sequence[CustomerEvent], cap: int, retention_s: int = 0
+    ) -> AppendResult:
         if not events:
             return AppendResult(stored=[])
         customer = await self._resolve(any_id)
@@ -138,7 +140,7 @@ class RedisStore(RedisCustomers):
         for payload in payloads:
             pipe.xadd(self._keys.event_log(), {"e": payload})
         positions = [as_str(p) for p in await pipe.execute()] if fresh else []
-        args: list[Any] = [cap, DEDUP_MAX]
+        args: list[Any] = [cap, DEDUP_MAX, retention_s]
         for event, payload, position in zip(fresh, payloads, positions, strict=True):
             kind = rules.event_kind(event.event_type)
             args += [event.event_id, kind, event.item_id, event.timestamp, payload, position]

@@ -168,14 +168,18 @@ class ResilientStore:
     async def get_customer(self, any_id: str) -> CustomerState:
         return await self._read(self.inner.get_customer(any_id), "get_customer")
 
-    async def append_events(self, any_id: str, events: Sequence[CustomerEvent], cap: int) -> AppendResult:
-        return await self._write(self.inner.append_events(any_id, events, cap), "append_events")
+    async def append_events(
+        self, any_id: str, events: Sequence[CustomerEvent], cap: int, retention_s: int = 0
+    ) -> AppendResult:
+        return await self._write(self.inner.append_events(any_id, events, cap, retention_s), "append_events")
 
     async def link_identity(self, anonymous_id: str, customer_id: str) -> None:
         await self._write(self.inner.link_identity(anonymous_id, customer_id), "link_identity")
 
-    async def set_consent(self, any_id: str, consent: Mapping[str, bool], max_purposes: int = 0) -> dict[str, bool]:
-        return await self._write(self.inner.set_consent(any_id, consent, max_purposes), "set_consent")
+    async def set_consent(
+        self, any_id: str, consent: Mapping[str, bool], max_purposes: int = 0, retention_s: int = 0
+    ) -> dict[str, bool]:
+        return await self._write(self.inner.set_consent(any_id, consent, max_purposes, retention_s), "set_consent")
 
     async def set_features(self, any_id: str, features: Mapping[str, str]) -> None:
         await self._write(self.inner.set_features(any_id, features), "set_features")
