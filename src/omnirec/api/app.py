@@ -75,6 +75,8 @@ def create_app(
                 yield
             finally:
                 watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
         finally:
             metrics.close()
             if store is None:

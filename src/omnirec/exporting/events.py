@@ -1,4 +1,4 @@
-"""Export the durable event log to events.csv (the input data contract), each event exactly once.
+"""Export the event log to events.csv (the input data contract), each event exactly once (see README: durability).
 
 Layout of the output folder:
 

@@ -75,7 +75,7 @@ class ImpressionRequest(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class EventLogEntry(msgspec.Struct, frozen=True, kw_only=True):
-    """An accepted event as kept in the durable event log (Redis Stream), with its log position."""
+    """An accepted event as kept in the event log (a Redis Stream; durable with AOF only), with its log position."""
 
     position: str
     event: CustomerEvent
