@@ -5,6 +5,8 @@ safe "no offer" instead of 503 (real redis-server, stopped under the running app
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 
 import pytest
@@ -67,3 +69,29 @@ async def test_outage_after_rollback_answers_from_the_active_older_version(redis
             offer = await client.get("/v1/users/u1/next-best-offer?channel=email", headers=h)
             assert offer.status_code == 200, offer.text
             assert offer.json()["offers"] == [] and offer.json()["degraded"] is True
+
+
+async def test_next_best_offer_answers_no_offer_when_its_bounded_read_times_out(
+    redis_server_process: RedisServer,
+) -> None:
+    """SIGSTOP: the connection stays open and nothing answers; the read is cut off at its bound (no 503)."""
+    settings = api_settings(store_url=redis_server_process.url, key_prefix="frozen-nbo", store_timeout_ms=100)
+    async with app_client(OLD, settings=settings) as (client, _):
+        store = open_store(redis_server_process.url, prefix="frozen-nbo", timeout_ms=5000)
+        try:  # its own client: the app's store lives on the app's event loop
+            await store.put_offer_catalog(encode_offer_catalog(offers_from(OFFERS)))
+            await store.set_consent("u1", {"email": True})
+        finally:
+            await store.close()
+        h = headers()
+        assert (await client.get("/v1/users/u1/next-best-offer?channel=email", headers=h)).json()["offers"]
+        assert redis_server_process._proc is not None
+        os.kill(redis_server_process._proc.pid, signal.SIGSTOP)
+        try:
+            answers = await asyncio.gather(
+                *(client.get("/v1/users/u1/next-best-offer?channel=email", headers=h) for _ in range(20))
+            )
+        finally:
+            os.kill(redis_server_process._proc.pid, signal.SIGCONT)
+        assert {a.status_code for a in answers} == {200}, [a.text for a in answers if a.status_code != 200][:1]
+        assert all(a.json()["offers"] == [] and a.json()["degraded"] for a in answers)
