@@ -176,7 +176,8 @@ return {1, redis.call('HGETALL', KEYS[1])}
 # Rebuild the event log without the entries erasure XDELeted: XDEL only flags an entry inside its stream
 # node (still in memory and in DUMP) until every entry of the node is gone. KEYS: log, rewrite (one slot).
 # Copies the live entries with their ids, keeps the last generated id (new ids stay above every export
-# position) and renames the copy over the log. Blocks the server for the copy (~1 s per million entries).
+# position) and renames the copy over the log. Blocks the server for the copy: 1.5-1.7 s at 500,000 entries,
+# 4.1 s at a million on the 2-core test box (benchmarks/erasure_compaction.py).
 COMPACT_LOG = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local info = redis.call('XINFO', 'STREAM', KEYS[1])
