@@ -1,10 +1,11 @@
-"""How long erasure's event-log rebuild blocks Redis: COMPACT_LOG (omnirec.store.scripts) on a log of N events.
+"""How long erasure's event-log rebuild blocks Redis: REBUILD_LOG_STEP (omnirec.store.scripts) on a log of N events.
 
     python benchmarks/erasure_compaction.py --events 100000 500000
 
 Fills a throwaway loopback redis-server's log with N encoded events (as the service writes them), XDELs
-one customer's 10 entries spread over the log, then times the script that rebuilds the stream without
-them (the server runs nothing else meanwhile: that time is how long it blocks other clients).
+one customer's 10 entries spread over the log, then rebuilds the stream without them in steps of
+LOG_REBUILD_STEP entries, as erasure does: the longest step is how long other clients wait at most,
+the total how long the erasure takes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import redis
 from omnirec.store import codec, scripts
 from omnirec.store.keys import Keys
 from omnirec.store.records import CustomerEvent
+from omnirec.store.redis_customers import LOG_REBUILD_STEP
 from reliability_harness import redis_server
 
 
@@ -37,20 +39,26 @@ def main() -> None:
     parser.add_argument("--events", type=int, nargs="+", default=[100_000, 500_000])
     args = parser.parse_args()
     keys = Keys("bench")
-    print("| events in the log | rebuild (script) ms | used_memory MiB |")
-    print("|---|---|---|")
+    print("| events in the log | steps | longest step ms | all steps ms | used_memory MiB |")
+    print("|---|---|---|---|---|")
     for n in args.events:
         with redis_server() as url:
             client = redis.Redis.from_url(url, socket_timeout=120)
             positions = fill(client, keys.event_log(), n)
             client.xdel(keys.event_log(), *positions[:: max(1, n // 10)][:10])
-            compact = client.register_script(scripts.COMPACT_LOG)
-            start = time.perf_counter()
-            kept = compact(keys=[keys.event_log(), keys.log_rewrite()], args=[])
-            took_ms = (time.perf_counter() - start) * 1000
+            step = client.register_script(scripts.REBUILD_LOG_STEP)
+            after, steps, longest, start = "", 0, 0.0, time.perf_counter()
+            while True:
+                began = time.perf_counter()
+                done, value = step(keys=[keys.event_log(), keys.log_rewrite()], args=[after, LOG_REBUILD_STEP])
+                longest, steps = max(longest, time.perf_counter() - began), steps + 1
+                if int(done):
+                    break
+                after = value.decode()
+            total_ms = (time.perf_counter() - start) * 1000
             memory = int(client.info("memory")["used_memory"]) / 2**20
-            assert int(kept) == n - 10, kept
-            print(f"| {n:,} | {took_ms:,.0f} | {memory:,.0f} |")
+            assert int(value) == n - 10, value
+            print(f"| {n:,} | {steps:,} | {longest * 1000:,.1f} | {total_ms:,.0f} | {memory:,.0f} |")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import numpy as np
 import pytest
 
@@ -17,6 +19,7 @@ pytestmark = pytest.mark.anyio
 GONE = "cust-erase-7f3a91"  # ids distinctive enough that no other byte string holds them by chance
 ANON = "anon-erase-c41b0e"
 KEEP = "cust-keep-55d2"
+OTHER = "cust-erase-too-e81c"
 
 
 def ev(user: str, n: int) -> CustomerEvent:
@@ -85,3 +88,29 @@ async def test_erasing_every_entry_keeps_the_log_position_moving_forward(store: 
     assert await store.read_event_log(None, 10) == [] and traces([GONE]) == []
     await store.append_events(KEEP, [ev(KEEP, 1)], cap=10)
     assert [e.event.event_id for e in await store.read_event_log(last, 10)] == [f"{KEEP}-e1"]
+
+
+async def test_events_appended_while_erasures_rebuild_the_log_are_kept(
+    store: FeatureStore,
+    traces,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two erasures at once, appends going on, the rebuild copying 3 entries per step: nothing acknowledged is
+    lost and neither erased customer is left (the erasure lock keeps one XDEL from landing in a half-made copy)."""
+    monkeypatch.setattr("omnirec.store.redis_customers.LOG_REBUILD_STEP", 3)
+    owners = (GONE, OTHER, KEEP)
+    for n in range(90):
+        await store.append_events(owners[n % 3], [ev(owners[n % 3], n)], cap=100)
+    await store.link_identity(ANON, GONE)
+
+    async def append_more() -> list[bool]:
+        stored = []
+        for n in range(100, 140):
+            stored += (await store.append_events(KEEP, [ev(KEEP, n)], cap=100)).stored
+        return stored
+
+    stored, _, _ = await asyncio.gather(append_more(), store.erase_customer(ANON), store.erase_customer(OTHER))
+    assert all(stored)
+    logged = {e.event.event_id for e in await store.read_event_log(None, 1000)}
+    assert logged == {f"{KEEP}-e{n}" for n in (*range(2, 90, 3), *range(100, 140))}
+    assert traces([GONE, ANON, OTHER]) == []

@@ -17,6 +17,7 @@ Layout (p = prefix, v = model version, c = canonical customer id or an anonymous
     p:customers                      zset     canonical customer ids (lexicographic index for paging)
     p:log                            stream   event log (durable as the server's persistence: see README)
     {p:log}:rewrite                  stream   erasure rebuilds the log here, then renames it over p:log
+    {p:log}:erasing                  string   lock held by the erasure rebuilding the log
     p:erasures                       stream   erasure journal: SHA-256 digests of erased ids, for exports
     p:marker                         hash     what publish / import wrote ("model", "customers") -> time
     p:offers:catalog                 string   offer catalogue payload
@@ -123,6 +124,10 @@ class Keys:
     def log_rewrite(self) -> str:
         """Where erasure rebuilds the event log before renaming it over the log (same hash slot as the log)."""
         return f"{{{self.event_log()}}}:rewrite"
+
+    def log_lock(self) -> str:
+        """Held by the erasure rebuilding the log: erasures XDEL and rebuild one at a time."""
+        return f"{{{self.event_log()}}}:erasing"
 
     def erasures(self) -> str:
         return f"{self.prefix}:erasures"

@@ -63,7 +63,8 @@ class RedisBase:
         self._snapshot = client.register_script(scripts.SNAPSHOT)
         self._count_requests = client.register_script(scripts.COUNT_REQUESTS)
         self._set_consent = client.register_script(scripts.SET_CONSENT)
-        self._compact_log = client.register_script(scripts.COMPACT_LOG)
+        self._rebuild_log_step = client.register_script(scripts.REBUILD_LOG_STEP)
+        self._release_lock = client.register_script(scripts.RELEASE_LOCK)
         self._persist = client.register_script(scripts.PERSIST)
 
     async def _ensure_ready(self) -> None:

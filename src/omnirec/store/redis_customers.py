@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from omnirec.errors import InvalidRequest
+from omnirec.errors import InvalidRequest, StoreUnavailable
 from omnirec.store import codec
 from omnirec.store import customer_rules as rules
 from omnirec.store.keys import CUSTOMER_ROW_KINDS, DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
@@ -13,6 +16,9 @@ from omnirec.store.records import CustomerState
 from omnirec.store.redis_base import as_str, translate_errors
 from omnirec.store.redis_models import RedisModels
 
+LOG_REBUILD_STEP = 2000  # log entries copied per script call when erasure rebuilds the log
+LOG_LOCK_MS = 30_000  # the erasure lock's lifetime, renewed at every step
+LOG_LOCK_WAIT_S = 25.0  # how long an erasure waits for another one's rebuild (below the 30 s bulk bound)
 # The keys of a customer's state, in the order _queue_customer (and the snapshot script) reads them.
 STATE_FIELDS = ("events", "purchases", "pcounts", "cart", "consent", "features", "ids")
 CUSTOMER_READS = len(STATE_FIELDS)  # commands _queue_customer queues
@@ -130,8 +136,6 @@ class RedisCustomers(RedisModels):
             positions += more
         versions = [v.version for v in await self.list_versions()]
         pipe = self._client.pipeline(transaction=False)
-        if positions:
-            pipe.xdel(k.event_log(), *positions)
         pipe.zrem(k.customers_index(), cid, *linked)
         rows = [k.row(v, kind, c) for v in versions for kind in CUSTOMER_ROW_KINDS for c in (cid, *linked)]
         for key in rows:  # one key per DEL: the rows live in different cluster slots
@@ -139,11 +143,34 @@ class RedisCustomers(RedisModels):
         results = await pipe.execute()
         rows_removed = sum(int(r) for r in results[len(results) - len(rows) :]) if rows else 0
         if positions:
-            await self._compact_log(keys=[k.event_log(), k.log_rewrite()], args=[])
+            await self._remove_from_log(positions)
         erased = [cid, *linked]
         await self._blank_model_ids(versions, erased)
         await self._client.xadd(k.erasures(), {"d": ",".join(rules.id_digest(i) for i in erased)})
         return removed + len(positions) + rows_removed
+
+    async def _remove_from_log(self, positions: Sequence[str]) -> None:
+        """XDEL the entries, then rebuild the stream without them in short steps, under the erasure lock."""
+        k = self._keys
+        token = uuid.uuid4().hex
+        deadline = time.monotonic() + LOG_LOCK_WAIT_S
+        while not await self._client.set(k.log_lock(), token, nx=True, px=LOG_LOCK_MS):
+            if time.monotonic() > deadline:
+                raise StoreUnavailable("another erasure is rebuilding the event log; retry the erasure")
+            await asyncio.sleep(0.02)
+        try:
+            await self._client.xdel(k.event_log(), *positions)
+            after = ""
+            while True:
+                done, value = await self._rebuild_log_step(
+                    keys=[k.event_log(), k.log_rewrite()], args=[after, LOG_REBUILD_STEP]
+                )
+                if int(done):
+                    return
+                after = as_str(value)
+                await self._client.pexpire(k.log_lock(), LOG_LOCK_MS)
+        finally:
+            await self._release_lock(keys=[k.log_lock()], args=[token])
 
     async def _erase_one(self, customer_id: str) -> tuple[int, list[str], list[str]]:
         tag = self._keys.customer_tag(customer_id) + ":"

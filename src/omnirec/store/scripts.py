@@ -174,33 +174,40 @@ return {1, redis.call('HGETALL', KEYS[1])}
 """
 
 # Rebuild the event log without the entries erasure XDELeted: XDEL only flags an entry inside its stream
-# node (still in memory and in DUMP) until every entry of the node is gone. KEYS: log, rewrite (one slot).
-# Copies the live entries with their ids, keeps the last generated id (new ids stay above every export
-# position) and renames the copy over the log. Blocks the server for the copy: 1.5-1.7 s at 500,000 entries,
-# 4.1 s at a million on the 2-core test box (benchmarks/erasure_compaction.py).
-COMPACT_LOG = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+# node (still in memory and in DUMP) until every entry of the node is gone. One step copies up to ARGV[2]
+# live entries after ARGV[1] ('' = start anew) into the rewrite key, with their ids, so each call blocks
+# the server briefly. The step that reaches the log's end (within the same atomic call, so no append can
+# slip in between) keeps the last generated id (new ids stay above every export position) and renames the
+# copy over the log. KEYS: log, rewrite (one hash slot). The caller holds the erasure lock, so no other
+# XDEL happens meanwhile. Returns {0, last copied id} to continue, or {1, entries in the rebuilt log}.
+REBUILD_LOG_STEP = """
+if ARGV[1] == '' then redis.call('DEL', KEYS[2]) end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[2])
+  return {1, 0}
+end
+local start = '-'
+if ARGV[1] ~= '' then start = '(' .. ARGV[1] end
+local count = tonumber(ARGV[2])
+local batch = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', count)
+for _, e in ipairs(batch) do redis.call('XADD', KEYS[2], e[1], unpack(e[2])) end
+if #batch == count then return {0, batch[#batch][1]} end
 local info = redis.call('XINFO', 'STREAM', KEYS[1])
 local last
 for i = 1, #info, 2 do if info[i] == 'last-generated-id' then last = info[i + 1] end end
-redis.call('DEL', KEYS[2])
-local cursor, n = '-', 0
-while true do
-  local batch = redis.call('XRANGE', KEYS[1], cursor, '+', 'COUNT', 1000)
-  for _, e in ipairs(batch) do
-    redis.call('XADD', KEYS[2], e[1], unpack(e[2]))
-    n = n + 1
-  end
-  if #batch < 1000 then break end
-  cursor = '(' .. batch[#batch][1]
-end
-if n == 0 then
+if redis.call('EXISTS', KEYS[2]) == 0 then
   redis.call('XADD', KEYS[2], '0-1', 'e', '')
   redis.call('XDEL', KEYS[2], '0-1')
 end
 redis.call('XSETID', KEYS[2], last)
 redis.call('RENAME', KEYS[2], KEYS[1])
-return n
+return {1, redis.call('XLEN', KEYS[1])}
+"""
+
+# KEYS: a lock. ARGV: the holder's token. Deletes the lock only when this holder still has it.
+RELEASE_LOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 """
 
 # KEYS: the offer's 'used' counter. ARGV: budget. Takes one unit unless the budget is spent.
