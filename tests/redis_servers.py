@@ -51,10 +51,13 @@ def _binary(name: str) -> str:
 class RedisServer:
     """One redis-server process on 127.0.0.1:port, restartable on the same port."""
 
-    def __init__(self, workdir: Path, port: int | None = None, cluster: bool = False) -> None:
+    def __init__(
+        self, workdir: Path, port: int | None = None, cluster: bool = False, extra_args: tuple[str, ...] = ()
+    ) -> None:
         self.port = port or (free_cluster_port() if cluster else free_port())
         self.workdir = workdir
         self.cluster = cluster
+        self.extra_args = extra_args  # e.g. ("--appendonly", "yes"): later options win over the defaults
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -67,6 +70,7 @@ class RedisServer:
     def start(self) -> None:
         args = [_binary("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1"]
         args += ["--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", str(self.workdir)]
+        args += list(self.extra_args)
         if self.cluster:
             args += ["--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{self.port}.conf"]
         self.workdir.mkdir(parents=True, exist_ok=True)

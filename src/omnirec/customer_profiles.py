@@ -25,6 +25,9 @@ class CustomerProfile:
     consent: dict[str, bool]
 
 
+CUSTOMERS_MARKER = "customers"  # FeatureStore.write_marker name of the customer import
+
+
 def users_file(path: Path) -> Path:
     """users.csv(.gz) itself, or the one in a data folder."""
     if path.is_dir():
@@ -71,4 +74,5 @@ async def import_profiles(store: FeatureStore, path: Path, progress: Callable[[i
             await store.set_consent(profile.customer_id, profile.consent)
         if progress is not None:
             progress(done, len(rows))
+    await store.write_marker(CUSTOMERS_MARKER)  # readiness: consent and features are in the store
     return len(rows)

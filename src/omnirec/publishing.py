@@ -30,6 +30,7 @@ STALE_STAGING_SECONDS = 120  # a staging version untouched this long belongs to 
 VERIFY_PER_BATCH = 4  # rows of every written batch read back and compared before sealing
 
 Progress = Callable[[int, int], None]
+MODEL_MARKER = "model"  # FeatureStore.write_marker names (the customer import writes "customers")
 
 
 def catalogue_arrays(bundle: ModelBundle) -> dict[str, np.ndarray]:
@@ -155,6 +156,7 @@ async def publish_bundle(
     await store.seal_version(version, sealed)
     if activate:
         await store.activate(version)
+        await store.write_marker(MODEL_MARKER)  # the service's readiness: a store that lost it lost its data
     await prune_versions(store, keep_versions=keep_versions, grace_seconds=grace_seconds)
     return next(v for v in await store.list_versions() if v.version == version)
 

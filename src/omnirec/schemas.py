@@ -167,9 +167,11 @@ class Liveness(Schema):
 
 class Readiness(Schema):
     status: str  # ready | not_ready
-    store: str  # ok | unavailable
+    store: str  # ok | unavailable | data_lost
     model_version: str | None = None
     detail: str | None = None
+    durable: bool | None = None  # the store persists writes (Redis AOF); None: not known
+    persistence: str | None = None  # what the store's persistence loses on a crash
 
 
 class Problem(Schema):
@@ -207,3 +209,4 @@ class NextBestOfferList(Schema):
     model_version: str | None
     request_id: str
     offers: list[NextBestOffer]
+    degraded: bool = False  # the store could not be read in time: no offer (the safe answer), no budget spent

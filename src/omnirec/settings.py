@@ -46,6 +46,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     rate_limit_fail_open: bool = True  # when the store cannot count: let requests through (False: answer 503)
     workers: int = 1  # `omnirec serve` worker processes (--workers overrides)
     ann_threshold_items: int = DEFAULT_ANN_THRESHOLD  # catalogues at least this large use HNSW top-k search
+    # Per-customer bounds: consent purposes a customer may hold, and bytes of one purpose name.
+    max_consent_purposes: int = 32
+    max_purpose_bytes: int = 64
+    # Anonymous state (ids never imported with features nor linked into): kept this many days after the
+    # id's last event, then Redis expires it. 0 keeps it forever.
+    anonymous_retention_days: int = 30
+    # The event log and consent live in the store's memory: run Redis with AOF (appendonly yes) and
+    # appendfsync everysec (a crash loses up to ~1 s of acknowledged events) or always (loses none, slower
+    # writes). Without it a restart loses them all; the service warns at start and /health/ready says
+    # durable: false. There is no setting to switch the check off: it only reads CONFIG / INFO.
 
     def __post_init__(self) -> None:
         if not self.store_url or "://" not in self.store_url:
@@ -58,12 +68,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError(f"workers must be at least 1, got {self.workers}")
         if not 1 <= self.max_k <= 1000:
             raise ValueError("max_k must be between 1 and 1000")
+        if self.max_consent_purposes < 1 or self.max_purpose_bytes < 1:
+            raise ValueError("max_consent_purposes and max_purpose_bytes must be at least 1")
+        if self.anonymous_retention_days < 0:
+            raise ValueError("anonymous_retention_days must be 0 (keep forever) or more")
         for key in self.api_keys:
             unknown = set(key.scopes) - set(SCOPES)
             if unknown:
                 raise ValueError(f"api key {key.name!r} has unknown scopes {sorted(unknown)}; valid: {SCOPES}")
             if len(key.sha256) != 64:
                 raise ValueError(f"api key {key.name!r}: sha256 must be a 64-character hex digest")
+
+    @property
+    def anonymous_retention_seconds(self) -> int:
+        return self.anonymous_retention_days * 86_400
 
     @classmethod
     def load(cls, path: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -28,6 +28,7 @@ COMMANDS = [
     ["export", "recommendations"],
     ["export", "offers"],
     ["export", "events"],
+    ["export", "erasures"],
     ["offers", "publish"],
     ["customers", "import"],
 ]

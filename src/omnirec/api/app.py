@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 import time
@@ -24,6 +26,7 @@ from omnirec.api.rate_limit import RateLimiter, rate_limit_guard
 from omnirec.api.routes import ROUTES
 from omnirec.errors import NoActiveModel, StoreUnavailable
 from omnirec.service.container import build_services
+from omnirec.service.store_state import StoreState
 from omnirec.settings import Settings
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.resilient import ResilientStore, open_resilient_store
@@ -63,11 +66,17 @@ def create_app(
             services = build_services(bounded, settings, metrics.store_error, clock)
             app.state.services = services
             await _preload(services.models.current)
+            watcher = await _watch_store(services.state)
             if freeze_gc:
                 gc.collect()
                 gc.freeze()
                 services.models.on_loaded = gc.freeze  # a newly loaded version's catalogue too
-            yield
+            try:
+                yield
+            finally:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
         finally:
             metrics.close()
             if store is None:
@@ -113,6 +122,14 @@ def _open_bounded(settings: Settings, store: FeatureStore | None) -> tuple[Featu
         return store, ResilientStore(store, settings.store_timeout_ms)
     bounded = open_resilient_store(settings.store_url, prefix=settings.key_prefix, timeout_ms=settings.store_timeout_ms)
     return bounded.inner, bounded
+
+
+async def _watch_store(state: StoreState) -> asyncio.Task[None]:
+    """Persistence warning at start, then the store's marker checked in the background (data-loss detection)."""
+    await state.check_persistence()
+    with contextlib.suppress(StoreUnavailable):
+        await state.check()
+    return asyncio.get_running_loop().create_task(state.watch(), name="store-state-watch")
 
 
 async def _preload(current: Callable[[], Awaitable[object]]) -> None:

@@ -7,6 +7,7 @@ import typer
 from omnirec.cli.customer_commands import import_customers
 from omnirec.cli.data_commands import sample_data
 from omnirec.cli.demo_command import demo
+from omnirec.cli.erasure_commands import export_erasures
 from omnirec.cli.event_commands import export_events
 from omnirec.cli.export_commands import recommendations as export_recommendations
 from omnirec.cli.offer_commands import export_offers, publish_offers
@@ -36,6 +37,7 @@ app.command("demo")(demo)
 export_app.command("recommendations")(export_recommendations)
 export_app.command("offers")(export_offers)
 export_app.command("events")(export_events)
+export_app.command("erasures")(export_erasures)
 offers_app.command("publish")(publish_offers)
 app.add_typer(export_app, name="export")
 customers_app.command("import")(import_customers)

@@ -128,21 +128,23 @@ def _check_allowed(
 
 
 def _check_unique_event_ids(log: EventLog, spans: CsvFile, name: str) -> None:
+    """An event is identified by (user_id, event_id), as the service stores it: two customers' clients may
+    well pick the same event_id, a customer's repeated one is a duplicate."""
     present = np.flatnonzero(log.event_ids != "")
     if present.size == 0:
         return
-    ids = log.event_ids[present]
-    order = np.argsort(ids, kind="stable")
-    repeated = np.flatnonzero(ids[order][1:] == ids[order][:-1])
+    keys = np.char.add(np.char.add(log.user_ids[present].astype(str), "\x00"), log.event_ids[present].astype(str))
+    order = np.argsort(keys, kind="stable")
+    repeated = np.flatnonzero(keys[order][1:] == keys[order][:-1])
     if repeated.size == 0:
         return
     # Report the later of the first duplicated pair in file order.
     second = int(present[order[repeated + 1]].min())
-    first = int(present[np.flatnonzero(ids == log.event_ids[second])[0]])
+    first = int(present[np.flatnonzero(keys == keys[np.flatnonzero(present == second)[0]])[0]])
     raise DataError(
         name,
-        f"duplicate event_id {log.event_ids[second]!r} (first seen in row {spans.row_of(first)}); "
-        "event ids must be unique",
+        f"duplicate event_id {log.event_ids[second]!r} for user {log.user_ids[second]!r} (first seen in row "
+        f"{spans.row_of(first)}); event ids must be unique per user",
         row=spans.row_of(second),
         column=Columns.EventId,
     )

@@ -1,4 +1,4 @@
-"""Export the durable event log to events.csv (the input data contract), each event exactly once.
+"""Export the event log to events.csv (the input data contract), each event exactly once (see README: durability).
 
 Layout of the output folder:
 
@@ -18,9 +18,15 @@ refuses rather than guess. Consumers should read events.csv while no export runs
 committed length).
 
 The log is at-least-once (the store writes it before the customer state, so a write retried after a
-partial failure can log an event twice): an event whose event_id is already in events.csv is dropped and
-counted as a duplicate, so the file never holds an event_id twice (the loader refuses that). The ids
-already exported are read from events.csv at the start of a run.
+partial failure can log an event twice): an event whose (user_id, event_id) is already in events.csv is
+dropped and counted as a duplicate, so the file never holds a pair twice (the loader refuses that). The
+key is the pair, as in the store: two customers whose clients picked the same event_id are two events,
+both acknowledged, both exported. The pairs already exported are read from events.csv at the start.
+
+Erasure. Each run first applies the store's erasure journal (omnirec.exporting.erasures) from the
+position kept in .export-position: rows of customers erased since the last run are cut out of
+events.csv (rewritten whole, then committed with the new length). A customer erased while a run is
+exporting their events is cut out by the next run.
 
 Offer feedback events (offer_shown, ...) are not item interactions and the training data contract does
 not accept them; they are skipped and counted, and the position still moves past them.
@@ -42,6 +48,7 @@ import msgspec
 
 from omnirec.columns import OFFER_EVENTS, Columns
 from omnirec.errors import OmnirecError
+from omnirec.exporting.erasures import erased_digests, filter_events_csv
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import CustomerEvent
 
@@ -60,8 +67,9 @@ class ExportPosition(msgspec.Struct, frozen=True, kw_only=True):
 
     position: str | None = None  # log position of the last exported (or skipped) event; None = nothing yet
     bytes: int = 0  # length of events.csv holding exactly the events up to `position`
-    events: int = 0  # rows written over all runs
+    events: int = 0  # rows in events.csv
     updated_at: str = ""
+    erasures: str | None = None  # position in the store's erasure journal applied to events.csv
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,7 @@ class EventExportSummary:
     total: int  # rows in events.csv after this run
     position: str | None  # the committed position after this run
     dropped_bytes: int  # uncommitted bytes of an interrupted earlier run that were cut off
+    erased: int = 0  # rows of erased customers removed from events.csv by this run
 
 
 async def export_events(
@@ -96,7 +105,8 @@ async def export_events(
     with _exclusive(out):
         state = read_position(out)
         dropped = _cut_to_committed(path, state.bytes)
-        exported = exported_event_ids(path)
+        state, erased = await _apply_erasures(store, out, state)
+        exported = exported_event_keys(path)
         written = skipped = duplicates = 0
         while max_events is None or written + skipped + duplicates < max_events:
             count = page_size if max_events is None else min(page_size, max_events - written - skipped - duplicates)
@@ -107,10 +117,10 @@ async def export_events(
             for entry in entries:
                 if entry.event.event_type in OFFER_EVENTS:
                     skipped += 1
-                elif entry.event.event_id in exported:
+                elif event_key(entry.event) in exported:
                     duplicates += 1
                 else:
-                    exported.add(entry.event.event_id)
+                    exported.add(event_key(entry.event))
                     rows.append(entry.event)
             size = _append_rows(path, rows, header=state.bytes == 0) if rows else state.bytes
             state = ExportPosition(
@@ -133,11 +143,40 @@ async def export_events(
         total=state.events,
         position=state.position,
         dropped_bytes=dropped,
+        erased=erased,
     )
 
 
-def exported_event_ids(path: Path) -> set[str]:
-    """The event_id column of an existing events.csv (empty set when there is none)."""
+async def apply_erasures(store: FeatureStore, out: Path) -> int:
+    """Remove the rows of customers erased since the folder's last run from its events.csv (under its lock)."""
+    with _exclusive(out):
+        state = read_position(out)
+        _cut_to_committed(out / EVENTS_FILE, state.bytes)
+        _, erased = await _apply_erasures(store, out, state)
+        return erased
+
+
+async def _apply_erasures(store: FeatureStore, out: Path, state: ExportPosition) -> tuple[ExportPosition, int]:
+    digests, last = await erased_digests(store, state.erasures)
+    if last == state.erasures:
+        return state, 0
+    path = out / EVENTS_FILE
+    erased = filter_events_csv(path, digests) if digests and path.exists() else 0
+    size = path.stat().st_size if path.exists() else 0
+    state = msgspec.structs.replace(
+        state, bytes=size, events=state.events - erased, erasures=last, updated_at=datetime.now(UTC).isoformat()
+    )
+    _commit(out, state)
+    return state, erased
+
+
+def event_key(event: CustomerEvent) -> tuple[str, str]:
+    """What identifies an event: the store's idempotency key is per customer, so (user_id, event_id)."""
+    return event.user_id, event.event_id
+
+
+def exported_event_keys(path: Path) -> set[tuple[str, str]]:
+    """The (user_id, event_id) pairs of an existing events.csv (empty set when there is none)."""
     if not path.exists():
         return set()
     with path.open(newline="", encoding="utf-8") as fh:
@@ -145,8 +184,8 @@ def exported_event_ids(path: Path) -> set[str]:
         header = next(reader, None)
         if header is None:
             return set()
-        column = header.index(Columns.EventId)
-        return {row[column] for row in reader if len(row) > column}
+        user, column = header.index(Columns.User), header.index(Columns.EventId)
+        return {(row[user], row[column]) for row in reader if len(row) > max(user, column)}
 
 
 def read_position(out: Path) -> ExportPosition:

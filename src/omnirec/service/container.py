@@ -11,6 +11,7 @@ from omnirec.service.events import EventService
 from omnirec.service.model_cache import ModelCache
 from omnirec.service.reads import StoreReads
 from omnirec.service.recommendations import RecommendationService
+from omnirec.service.store_state import StoreState
 from omnirec.settings import Settings
 from omnirec.store.protocol import FeatureStore
 
@@ -22,6 +23,7 @@ class Services:
     recommendations: RecommendationService
     events: EventService
     customers: CustomerService
+    state: StoreState
 
 
 def build_services(
@@ -32,10 +34,12 @@ def build_services(
 ) -> Services:
     reads = StoreReads(store, on_error=on_store_error)
     models = ModelCache(reads, ann_threshold=settings.ann_threshold_items)
+    state = StoreState(store)
     return Services(
         reads=reads,
         models=models,
-        recommendations=RecommendationService(reads, models, settings, clock),
+        recommendations=RecommendationService(reads, models, settings, clock, state),
         events=EventService(reads, settings, clock),
-        customers=CustomerService(reads),
+        customers=CustomerService(reads, settings),
+        state=state,
     )

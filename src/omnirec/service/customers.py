@@ -7,15 +7,15 @@ from collections.abc import Mapping
 from omnirec.errors import InvalidRequest
 from omnirec.schemas import ConsentState, Erased, IdentityLinked
 from omnirec.service.reads import StoreReads
-
-MAX_CONSENT_PURPOSES = 32
+from omnirec.settings import Settings
 
 
 class CustomerService:
     """Identity, consent and erasure, all through StoreReads."""
 
-    def __init__(self, reads: StoreReads) -> None:
+    def __init__(self, reads: StoreReads, settings: Settings | None = None) -> None:
         self._reads = reads
+        self._settings = settings or Settings()
 
     async def link(self, anonymous_id: str, customer_id: str) -> IdentityLinked:
         """Link an anonymous id (cookie, device, loyalty card) to a customer; its history merges in."""
@@ -28,10 +28,14 @@ class CustomerService:
     async def set_consent(self, user_id: str, consent: Mapping[str, bool]) -> ConsentState:
         if not consent:
             raise InvalidRequest('send at least one purpose, e.g. {"personalization": false}')
-        if len(consent) > MAX_CONSENT_PURPOSES:
-            raise InvalidRequest(f"at most {MAX_CONSENT_PURPOSES} consent purposes per request")
+        limit, name_bytes = self._settings.max_consent_purposes, self._settings.max_purpose_bytes
+        if len(consent) > limit:
+            raise InvalidRequest(f"at most {limit} consent purposes per request (and per customer)")
+        for purpose in consent:
+            if not purpose or len(purpose.encode()) > name_bytes:
+                raise InvalidRequest(f"a consent purpose name must have 1 to {name_bytes} bytes (UTF-8)")
         customer_id = await self._reads.resolve_customer(user_id)
-        updated = await self._reads.set_consent(user_id, consent)
+        updated = await self._reads.set_consent(user_id, consent, limit, self._settings.anonymous_retention_seconds)
         return ConsentState(customer_id=customer_id, consent=updated)
 
     async def erase(self, user_id: str) -> Erased:

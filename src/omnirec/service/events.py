@@ -58,7 +58,10 @@ class EventService:
         accepted = duplicates = 0
         for user_id, indexed in by_user.items():
             result = await self._reads.append_events(
-                user_id, [e for _, e in indexed], cap=self._settings.recent_events_cap
+                user_id,
+                [e for _, e in indexed],
+                cap=self._settings.recent_events_cap,
+                retention_s=self._settings.anonymous_retention_seconds,
             )
             stored = sum(result.stored)
             offer_events = [e for (_, e), ok in zip(indexed, result.stored, strict=True) if ok and e.offer_id]

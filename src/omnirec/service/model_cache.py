@@ -47,6 +47,7 @@ class ModelCache:
         self._models: OrderedDict[str, LoadedModel] = OrderedDict()  # oldest first
         self._loading: dict[str, asyncio.Task[LoadedModel]] = {}
         self._last_active: str | None = None
+        self._serving: str | None = None  # the version the last request was answered from
         self.on_loaded: Callable[[], None] | None = None  # called after each version is loaded (the app's GC freeze)
 
     @property
@@ -55,6 +56,15 @@ class ModelCache:
 
     def newest(self) -> LoadedModel | None:
         return next(reversed(self._models.values()), None)
+
+    def serving(self) -> LoadedModel | None:
+        """The model the last request was answered from (the active version as last seen), for outage answers.
+
+        Not `newest()`: after a rollback (`omnirec activate <older>`) the newest loaded version is not the
+        active one, and a degraded answer must come from the catalogue clients were being served.
+        """
+        model = self._models.get(self._serving) if self._serving else None
+        return model or self.newest()
 
     async def current(self) -> LoadedModel:
         """The model for one request: the active version when loaded, else the newest loaded one."""
@@ -73,19 +83,24 @@ class ModelCache:
     async def for_active(self, active: str | None) -> LoadedModel:
         """The model for a request that read `active` as the active version (no store call when loaded)."""
         self._last_active = active
+        model = self._pick(active)
+        if model is None:
+            assert active is not None  # _pick answers None only while the active version loads
+            model = await asyncio.shield(self._load_task(active))
+        self._serving = model.version
+        return model
+
+    def _pick(self, active: str | None) -> LoadedModel | None:
         if active is None:
-            newest = self.newest()
-            if newest is None:
+            serving = self.serving()
+            if serving is None:
                 raise NoActiveModel("no model version is active: publish one with `omnirec publish`")
-            return newest
+            return serving
         model = self._models.get(active)
         if model is not None:
             return model
-        task = self._load_task(active)
-        newest = self.newest()
-        if newest is not None:
-            return newest  # serve the previous version until the new one is ready
-        return await asyncio.shield(task)
+        self._load_task(active)
+        return self.serving()  # serve the previous version until the new one is ready (None: wait for it)
 
     async def load(self, version: str) -> LoadedModel:
         """Load a version now (startup, readiness) or return it when already loaded."""

@@ -72,14 +72,18 @@ class StoreReads:
     async def unavailable_items(self, store_id: str) -> set[str]:
         return await self._call("get_unavailable_items", self.store.get_unavailable_items(store_id))
 
-    async def append_events(self, any_id: str, events: Sequence[CustomerEvent], cap: int) -> AppendResult:
-        return await self._call("append_events", self.store.append_events(any_id, events, cap))
+    async def append_events(
+        self, any_id: str, events: Sequence[CustomerEvent], cap: int, retention_s: int = 0
+    ) -> AppendResult:
+        return await self._call("append_events", self.store.append_events(any_id, events, cap, retention_s))
 
     async def link_identity(self, anonymous_id: str, customer_id: str) -> None:
         await self._call("link_identity", self.store.link_identity(anonymous_id, customer_id))
 
-    async def set_consent(self, any_id: str, consent: Mapping[str, bool]) -> dict[str, bool]:
-        return await self._call("set_consent", self.store.set_consent(any_id, consent))
+    async def set_consent(
+        self, any_id: str, consent: Mapping[str, bool], max_purposes: int = 0, retention_s: int = 0
+    ) -> dict[str, bool]:
+        return await self._call("set_consent", self.store.set_consent(any_id, consent, max_purposes, retention_s))
 
     async def erase_customer(self, any_id: str) -> int:
         return await self._call("erase_customer", self.store.erase_customer(any_id))

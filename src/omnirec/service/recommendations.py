@@ -18,6 +18,7 @@ from omnirec.scoring.related import basket_complements, similar_items
 from omnirec.service.fallback import DEGRADED_STRATEGY, popular_fallback
 from omnirec.service.model_cache import LoadedModel, ModelCache
 from omnirec.service.reads import StoreReads, decode_user_rows
+from omnirec.service.store_state import StoreState
 from omnirec.settings import Settings
 from omnirec.store.records import CustomerState
 from omnirec.store.snapshot import CustomerSnapshot
@@ -57,40 +58,58 @@ class RecommendationService:
     """Reads the active model once per request, the customer's state, and ranks through omnirec.scoring."""
 
     def __init__(
-        self, reads: StoreReads, models: ModelCache, settings: Settings, clock: Callable[[], float] = time.time
+        self,
+        reads: StoreReads,
+        models: ModelCache,
+        settings: Settings,
+        clock: Callable[[], float] = time.time,
+        state: StoreState | None = None,
     ) -> None:
         self._reads = reads
         self._models = models
         self._settings = settings
         self._clock = clock
+        self._state = state
+
+    @property
+    def _store_lost(self) -> bool:
+        """The store lost its data (omnirec.service.store_state): consent cannot be read, nobody is personalised."""
+        return self._state is not None and self._state.lost
 
     # -- use cases: during a store outage each answers from memory, flagged degraded ------------
     async def for_user(self, user_id: str, query: UserQuery) -> Recommendations:
         """Top-k for a customer; popular in the channel (degraded) when the store cannot be reached."""
         try:
-            return await self._for_user(user_id, query)
+            if not self._store_lost:
+                return await self._for_user(user_id, query)
         except StoreUnavailable:
-            return self._degraded(query)
+            pass
+        return self._degraded(query)
 
     async def similar(self, item_id: str, query: UserQuery, user_id: str | None = None) -> Recommendations:
         """Similar items; popular in the channel minus the item (degraded) when the store cannot be reached."""
         try:
-            return await self._similar(item_id, query, user_id)
+            if not self._store_lost:
+                return await self._similar(item_id, query, user_id)
         except StoreUnavailable:
-            return self._degraded(query, anchors=[item_id], anchors_must_exist=True)
+            pass
+        return self._degraded(query, anchors=[item_id], anchors_must_exist=True)
 
     async def basket(self, item_ids: list[str], query: UserQuery, user_id: str | None = None) -> Recommendations:
         """Basket complements; popular minus the cart (degraded) when the store cannot be reached."""
         try:
-            return await self._basket(item_ids, query, user_id)
+            if not self._store_lost:
+                return await self._basket(item_ids, query, user_id)
         except StoreUnavailable:
-            return self._degraded(query, anchors=item_ids)
+            pass
+        return self._degraded(query, anchors=item_ids)
 
     def _degraded(
         self, query: UserQuery, anchors: list[str] | None = None, anchors_must_exist: bool = False
     ) -> Recommendations:
-        """The outage answer from the newest model in memory; re-raises StoreUnavailable when none is loaded."""
-        model = self._models.newest()
+        """The outage answer from the model requests were last served from (the active version as last seen);
+        raises StoreUnavailable when none is loaded."""
+        model = self._models.serving()
         if model is None:
             raise StoreUnavailable("the feature store is unreachable and no model is loaded yet")
         catalog = model.catalog
@@ -104,6 +123,10 @@ class RecommendationService:
         # One round trip for the active version, the customer and their rows (of the version this request
         # will most likely use; read again below when it uses another). Neighbour lists are in memory.
         snapshot = await self._reads.snapshot(user_id, self._models.expected_version(), query.store_id)
+        if snapshot.active_version is None and self._models.serving() is not None:
+            # the store lost its active pointer, so its consent and customers too (restarted empty): never
+            # personalise from what it answers now, even before the marker check notices
+            raise StoreUnavailable("the feature store has no active model version: it lost its data")
         model = await self._models.for_active(snapshot.active_version)
         catalog = model.catalog
         self._check(catalog, query.k, query.channel, query.category)

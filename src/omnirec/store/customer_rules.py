@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 from omnirec.columns import PURCHASE_EVENTS
+from omnirec.errors import InvalidRequest, StoreUnavailable
 from omnirec.store.keys import DEDUP_MAX, IMPRESSION_RETENTION_SECONDS, fatigue_suffix, impression_suffix
 from omnirec.store.records import CustomerEvent, ImpressionRequest
 
 PURCHASE = "p"  # buys: purchase time and count updated, item leaves the cart
 CART = "c"  # add_to_cart: item enters the cart
 OTHER = "-"
-MAX_ALIAS_HOPS = 4  # identity links are followed at most this deep (a customer linked into another)
+# Identity links are followed to the end of the chain (linking collapses chains, so they stay short); this
+# bound only stops a loop that concurrent links could in theory build.
+MAX_ALIAS_HOPS = 1000
+WRITE_RETRIES = 8  # a script finding its customer linked meanwhile resolves again, this many times at most
+
+
+def alias_loop(any_id: str) -> InvalidRequest:
+    return InvalidRequest(f"the identity links of {any_id!r} form a loop; link the ids again to repair them")
+
+
+def linked_meanwhile(any_id: str) -> StoreUnavailable:
+    """Writes that kept finding their customer linked into another (a storm of links): retry later."""
+    return StoreUnavailable(f"the identity links of {any_id!r} kept changing during the write; nothing was stored")
 
 
 def event_kind(event_type: str) -> str:
@@ -30,6 +44,20 @@ def trim_dedup(dedup: dict[str, int]) -> dict[str, int]:
     if len(dedup) <= DEDUP_MAX:
         return dedup
     return dict(sorted(dedup.items(), key=lambda kv: kv[1])[-DEDUP_MAX:])
+
+
+def id_digest(any_id: str) -> str:
+    """How the erasure journal names an erased id (exports compare digests of their rows' ids)."""
+    return hashlib.sha256(any_id.encode()).hexdigest()
+
+
+def check_purposes(held: int, new: int, max_purposes: int) -> None:
+    """Refuse a consent update that would leave a customer with more than `max_purposes` purposes (0 = no bound)."""
+    if max_purposes > 0 and new > 0 and held + new > max_purposes:
+        raise InvalidRequest(
+            f"a customer may hold at most {max_purposes} consent purposes: {held} are stored and this update "
+            f"adds {new}; update existing purposes instead"
+        )
 
 
 def impression_keys(request: ImpressionRequest) -> tuple[str, str]:

@@ -15,7 +15,11 @@ Layout (p = prefix, v = model version, c = canonical customer id or an anonymous
                                      (list of event-log positions), aux (set of impression key suffixes),
                                      impr:<offer> / fatigue:<channel> (zsets of impression times)
     p:customers                      zset     canonical customer ids (lexicographic index for paging)
-    p:log                            stream   durable event log
+    p:log                            stream   event log (durable as the server's persistence: see README)
+    {p:log}:rewrite                  stream   erasure rebuilds the log here, then renames it over p:log
+    {p:log}:erasing                  string   lock held by the erasure rebuilding the log
+    p:erasures                       stream   erasure journal: SHA-256 digests of erased ids, for exports
+    p:marker                         hash     what publish / import wrote ("model", "customers") -> time
     p:offers:catalog                 string   offer catalogue payload
     {p:o:<offer>}:used               string   impressions taken from the offer's global budget
     p:of:<offer>                     hash     "<segment>|<outcome>" -> feedback counter
@@ -29,11 +33,15 @@ Model data keys contain the version, so a version is deleted by its key pattern.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 CHUNK_BYTES = 8 * 1024 * 1024 - 4096  # 256 MB of vectors = 33 parts; below 8 MiB so jemalloc does not round to 10
 # Per-customer model rows of a version (trained vector, training history): erasure removes them too.
 CUSTOMER_ROW_KINDS = ("user", "history")
+ERASABLE_IDS = "user_ids"  # the model array holding customer ids: erasure blanks them in every version
 DEDUP_MAX = 10_000  # event ids remembered per customer for idempotency (oldest by timestamp dropped)
 IMPRESSION_RETENTION_SECONDS = 30 * 86_400  # impression history kept for caps and fatigue
 
@@ -113,6 +121,20 @@ class Keys:
     def event_log(self) -> str:
         return f"{self.prefix}:log"
 
+    def log_rewrite(self) -> str:
+        """Where erasure rebuilds the event log before renaming it over the log (same hash slot as the log)."""
+        return f"{{{self.event_log()}}}:rewrite"
+
+    def log_lock(self) -> str:
+        """Held by the erasure rebuilding the log: erasures XDEL and rebuild one at a time."""
+        return f"{{{self.event_log()}}}:erasing"
+
+    def erasures(self) -> str:
+        return f"{self.prefix}:erasures"
+
+    def marker(self) -> str:
+        return f"{self.prefix}:marker"
+
     def offer_catalog(self) -> str:
         return f"{self.prefix}:offers:catalog"
 
@@ -127,6 +149,16 @@ class Keys:
 
     def rate_limit(self, client: str) -> str:
         return f"{self.prefix}:rl:{client}"
+
+
+def blank_ids(ids: np.ndarray, erased: Sequence[str]) -> np.ndarray | None:
+    """A copy of an id array with the erased ids replaced by '' (None when none of them is in it)."""
+    mask = np.isin(ids, list(erased))
+    if not mask.any():
+        return None
+    blanked = ids.copy()
+    blanked[mask] = ""
+    return blanked
 
 
 def impression_suffix(offer_id: str) -> str:

@@ -7,6 +7,7 @@ Data lives as long as the process; the event log is an in-process list with incr
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -19,8 +20,10 @@ from omnirec.store.records import (
     AppendResult,
     CustomerEvent,
     CustomerState,
+    ErasureEntry,
     EventLogEntry,
     ImpressionRequest,
+    Persistence,
     RequestCount,
 )
 
@@ -37,6 +40,16 @@ class _Profile:
     dedup: dict[str, int] = field(default_factory=dict)  # event_id -> timestamp
     logids: list[int] = field(default_factory=list)
     impressions: dict[str, list[int]] = field(default_factory=dict)  # key suffix -> times
+    expires_at: float = 0.0  # anonymous state: dropped at this time (0 = kept), as Redis expires its keys
+    known: bool = False  # features or consent imported, or ids linked into it: never expires
+
+    def retain(self, retention_s: int) -> None:
+        """An anonymous id expires `retention_s` after this moment; a known customer is kept."""
+        if retention_s > 0 and not self.known:
+            self.expires_at = time.time() + retention_s
+
+    def keep(self) -> None:
+        self.known, self.expires_at = True, 0.0
 
 
 class MemoryStore(MemoryModels):
@@ -55,6 +68,8 @@ class MemoryStore(MemoryModels):
         self._feedback: dict[str, dict[str, float]] = {}
         self._stock: dict[str, set[str]] = {}
         self._request_windows = RequestWindows()
+        self._marker: dict[str, float] = {}
+        self._erasures: list[list[str]] = []  # the erasure journal: digests per erasure, position = index + 1
 
     async def ping(self) -> None:
         return None
@@ -62,12 +77,25 @@ class MemoryStore(MemoryModels):
     async def close(self) -> None:
         return None
 
+    async def persistence(self) -> Persistence:
+        return Persistence(durable=False, detail="memory:// keeps everything in this process: lost when it exits")
+
+    async def write_marker(self, what: str) -> None:
+        with self._lock:
+            self._marker[what] = time.time()
+
+    async def read_marker(self) -> dict[str, float]:
+        with self._lock:
+            return dict(self._marker)
+
     # -- customers ---------------------------------------------------------------------------
     def _resolve(self, any_id: str) -> str:
-        seen = 0
-        while any_id in self._alias and seen < rules.MAX_ALIAS_HOPS:
-            any_id, seen = self._alias[any_id], seen + 1
-        return any_id
+        start = any_id
+        for _ in range(rules.MAX_ALIAS_HOPS):
+            if any_id not in self._alias:
+                return any_id
+            any_id = self._alias[any_id]
+        raise rules.alias_loop(start)
 
     def _index_add(self, customer_id: str) -> None:
         pos = bisect.bisect_left(self._index, customer_id)
@@ -79,7 +107,15 @@ class MemoryStore(MemoryModels):
         if pos < len(self._index) and self._index[pos] == customer_id:
             del self._index[pos]
 
+    def _expire(self, customer_id: str) -> None:
+        """Drop an anonymous profile whose retention ran out (what Redis does by key expiry)."""
+        p = self._profiles.get(customer_id)
+        if p is not None and p.expires_at and p.expires_at <= time.time():
+            del self._profiles[customer_id]
+            self._index_remove(customer_id)
+
     def _profile(self, customer_id: str, index: bool = True) -> _Profile:
+        self._expire(customer_id)
         if index:
             self._index_add(customer_id)
         return self._profiles.setdefault(customer_id, _Profile())
@@ -91,6 +127,7 @@ class MemoryStore(MemoryModels):
     async def get_customer(self, any_id: str) -> CustomerState:
         with self._lock:
             cid = self._resolve(any_id)
+            self._expire(cid)
             p = self._profiles.get(cid) or _Profile()
             return CustomerState(
                 customer_id=cid,
@@ -103,7 +140,9 @@ class MemoryStore(MemoryModels):
                 identities=sorted(p.ids),
             )
 
-    async def append_events(self, any_id: str, events: Sequence[CustomerEvent], cap: int) -> AppendResult:
+    async def append_events(
+        self, any_id: str, events: Sequence[CustomerEvent], cap: int, retention_s: int = 0
+    ) -> AppendResult:
         with self._lock:
             p = self._profile(self._resolve(any_id))
             stored: list[bool] = []
@@ -127,6 +166,7 @@ class MemoryStore(MemoryModels):
                 stored.append(True)
             p.events = rules.newest_first(new[::-1] + p.events)[: max(cap, 0)]
             p.dedup = rules.trim_dedup(p.dedup)
+            p.retain(retention_s)
             return AppendResult(stored=stored)
 
     async def link_identity(self, anonymous_id: str, customer_id: str) -> None:
@@ -138,6 +178,7 @@ class MemoryStore(MemoryModels):
                 raise InvalidRequest(
                     f"anonymous id {anonymous_id!r} is already linked to customer {self._alias[anonymous_id]!r}"
                 )
+            self._expire(anonymous_id)
             anon = self._profiles.pop(anonymous_id, None) or _Profile()
             self._index_remove(anonymous_id)
             self._alias[anonymous_id] = canonical
@@ -152,20 +193,35 @@ class MemoryStore(MemoryModels):
             p.consent = {**anon.consent, **p.consent}
             p.features = {**anon.features, **p.features}
             p.ids |= anon.ids | {anonymous_id}
+            p.keep()
+            for linked in anon.ids:  # ids linked into the anonymous id point at the customer now: no chain
+                self._alias[linked] = canonical
             p.dedup = rules.trim_dedup({**anon.dedup, **p.dedup})
             p.logids = sorted(set(p.logids) | set(anon.logids))
             for suffix, times in anon.impressions.items():
                 p.impressions[suffix] = sorted(p.impressions.get(suffix, []) + times)
 
-    async def set_consent(self, any_id: str, consent: Mapping[str, bool]) -> dict[str, bool]:
+    async def set_consent(
+        self, any_id: str, consent: Mapping[str, bool], max_purposes: int = 0, retention_s: int = 0
+    ) -> dict[str, bool]:
         with self._lock:
-            p = self._profile(self._resolve(any_id))
+            cid = self._resolve(any_id)
+            held = self._profiles[cid].consent if cid in self._profiles else {}
+            rules.check_purposes(len(held), sum(1 for purpose in consent if purpose not in held), max_purposes)
+            p = self._profile(cid)
             p.consent.update(consent)
+            if retention_s == 0:
+                p.keep()  # the customer import
+            elif not p.expires_at:  # Redis expires only the consent key; here the profile goes as a whole
+                p.retain(retention_s)
             return dict(p.consent)
 
     async def set_features(self, any_id: str, features: Mapping[str, str]) -> None:
         with self._lock:
-            self._profile(self._resolve(any_id)).features.update(features)
+            p = self._profile(self._resolve(any_id))
+            p.features.update(features)
+            if features:
+                p.keep()
 
     async def erase_customer(self, any_id: str) -> int:
         with self._lock:
@@ -181,6 +237,8 @@ class MemoryStore(MemoryModels):
                 self._log.pop(pos, None)
             self._index_remove(cid)
             self._drop_customer_rows({cid, *linked})
+            self._blank_model_ids([cid, *linked])
+            self._erasures.append([rules.id_digest(i) for i in (cid, *sorted(linked))])
             return before - len(self.debug_keys())
 
     async def scan_customers(self, cursor: str | None, count: int) -> tuple[list[str], str | None]:
@@ -196,6 +254,12 @@ class MemoryStore(MemoryModels):
             start = 0 if after is None else int(after.split("-")[-1])
             positions = sorted(pos for pos in self._log if pos > start)[:count]
             return [EventLogEntry(position=f"0-{pos}", event=self._log[pos]) for pos in positions]
+
+    async def read_erasures(self, after: str | None, count: int) -> list[ErasureEntry]:
+        with self._lock:
+            start = 0 if after is None else int(after.split("-")[-1])
+            chosen = self._erasures[start : start + count]
+            return [ErasureEntry(position=f"0-{start + i + 1}", digests=list(d)) for i, d in enumerate(chosen)]
 
     # -- offers --------------------------------------------------------------------------------
     async def put_offer_catalog(self, payload: bytes) -> None:
@@ -253,7 +317,11 @@ class MemoryStore(MemoryModels):
             k = self._keys
             keys = self._model_debug_keys()
             for cid, p in self._profiles.items():
-                keys += [k.customer(cid, name) for name, value in vars(p).items() if value]
+                keys += [
+                    k.customer(cid, name)
+                    for name, value in vars(p).items()
+                    if value and name not in ("expires_at", "known")
+                ]
             keys += [k.customer(anon, "alias") for anon in self._alias]
             keys += [f"{k.customers_index()}#{cid}" for cid in self._index]
             keys += [f"{k.event_log()}#{pos}:{e.user_id}" for pos, e in self._log.items()]

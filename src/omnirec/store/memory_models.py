@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 import msgspec
 import numpy as np
 
-from omnirec.store.keys import CUSTOMER_ROW_KINDS
+from omnirec.store.keys import CUSTOMER_ROW_KINDS, ERASABLE_IDS, blank_ids
 from omnirec.store.records import VersionInfo
 
 STAGING = "staging"
@@ -116,6 +116,15 @@ class MemoryModels:
                 rows = kinds.get(kind, {})
                 for customer in ids:
                     rows.pop(customer, None)
+
+    def _blank_model_ids(self, ids: Sequence[str]) -> None:
+        """Erasure: the ids become '' in every version's user_ids array. Caller holds the lock."""
+        for arrays in self._arrays.values():
+            stored = arrays.get(ERASABLE_IDS)
+            blanked = None if stored is None else blank_ids(stored, ids)
+            if blanked is not None:
+                blanked.setflags(write=False)
+                arrays[ERASABLE_IDS] = blanked
 
     def _model_debug_keys(self) -> list[str]:
         keys = [f"model:version:{v}" for v in self._versions]

@@ -16,8 +16,10 @@ from omnirec.store.records import (
     AppendResult,
     CustomerEvent,
     CustomerState,
+    ErasureEntry,
     EventLogEntry,
     ImpressionRequest,
+    Persistence,
     RequestCount,
     VersionInfo,
 )
@@ -32,6 +34,15 @@ class FeatureStore(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
+
+    async def persistence(self) -> Persistence:
+        """Whether the server persists writes (Redis AOF), read from CONFIG or, where forbidden, INFO."""
+
+    async def write_marker(self, what: str) -> None:
+        """Record that `what` ('model' by publish, 'customers' by the customer import) was written."""
+
+    async def read_marker(self) -> dict[str, float]:
+        """What was recorded by write_marker (name -> Unix time); empty for a store that lost its data."""
 
     # -- model versions ----------------------------------------------------------------------
     async def list_versions(self) -> list[VersionInfo]:
@@ -71,8 +82,13 @@ class FeatureStore(Protocol):
     async def get_customer(self, any_id: str) -> CustomerState:
         """The customer's state (empty state for a customer never seen), resolved through identity links."""
 
-    async def append_events(self, any_id: str, events: Sequence[CustomerEvent], cap: int) -> AppendResult:
-        """Add events to the customer's state and to the durable event log, idempotent by event_id.
+    async def append_events(
+        self, any_id: str, events: Sequence[CustomerEvent], cap: int, retention_s: int = 0
+    ) -> AppendResult:
+        """Add events to the customer's state and to the event log, idempotent by (customer, event_id).
+
+        With `retention_s` > 0, the state of an anonymous id (no features imported, no ids linked into it)
+        expires that long after its last event; a customer's state is kept (features or links persist it).
 
         Recent events are capped at `cap`; purchases update purchase times/counts and clear the cart item;
         add_to_cart fills the cart. An event whose event_id was stored before is skipped (stored=False).
@@ -81,16 +97,32 @@ class FeatureStore(Protocol):
     async def link_identity(self, anonymous_id: str, customer_id: str) -> None:
         """Link an anonymous id to a customer; the anonymous profile's data merges into the customer's."""
 
-    async def set_consent(self, any_id: str, consent: Mapping[str, bool]) -> dict[str, bool]:
-        """Update consent flags per purpose; returns the customer's full consent after the update."""
+    async def set_consent(
+        self, any_id: str, consent: Mapping[str, bool], max_purposes: int = 0, retention_s: int = 0
+    ) -> dict[str, bool]:
+        """Update consent flags per purpose; returns the customer's full consent after the update.
+
+        An anonymous id's consent expires after `retention_s` (> 0), like its events (append_events).
+
+        With `max_purposes` > 0, an update that would leave the customer with more purposes than that is
+        refused as a whole (InvalidRequest), atomically with the count.
+        """
 
     async def set_features(self, any_id: str, features: Mapping[str, str]) -> None:
         """Update the customer's features (segment, region, home_store ...)."""
 
     async def erase_customer(self, any_id: str) -> int:
         """Delete every piece of data held for the customer, linked identities included, and their per-customer
-        model rows (trained vector, training history) in every version; returns keys removed. The bundle on
-        disk still holds them until the next training run without the customer."""
+        model rows (trained vector, training history) in every version; returns keys removed.
+
+        Nothing is left in the store's memory: the event log is rewritten without the customer's entries
+        (Redis keeps XDELeted entries inside stream nodes), the ids are blanked in every version's user_ids
+        array, and the erasure is journalled as SHA-256 digests of the ids (read_erasures) for exports to
+        apply to files they wrote. The bundle on disk still holds them until the next training run without
+        the customer."""
+
+    async def read_erasures(self, after: str | None, count: int) -> list[ErasureEntry]:
+        """Erasures journalled after a position (None = from the start), oldest first, at most count."""
 
     async def scan_customers(self, cursor: str | None, count: int) -> tuple[list[str], str | None]:
         """Canonical customer ids in pages: pass the returned cursor back; None when done."""

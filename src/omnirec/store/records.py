@@ -75,7 +75,7 @@ class ImpressionRequest(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class EventLogEntry(msgspec.Struct, frozen=True, kw_only=True):
-    """An accepted event as kept in the durable event log (Redis Stream), with its log position."""
+    """An accepted event as kept in the event log (a Redis Stream; durable with AOF only), with its log position."""
 
     position: str
     event: CustomerEvent
@@ -86,3 +86,18 @@ class RequestCount(msgspec.Struct, frozen=True, kw_only=True):
 
     count: int
     reset_ms: int
+
+
+class ErasureEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One erasure in the journal exports apply to files they wrote: SHA-256 hex digests of the erased ids
+    (the customer id and its linked ids; never the ids themselves), with its journal position."""
+
+    position: str
+    digests: list[str]
+
+
+class Persistence(msgspec.Struct, frozen=True, kw_only=True):
+    """What the store's server keeps across a crash or restart, as far as it lets us see."""
+
+    durable: bool  # False: a restart loses acknowledged events (no AOF, or an in-process store)
+    detail: str  # e.g. "appendonly yes, appendfsync everysec: a crash loses up to ~1 s of writes"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, ParamSpec, TypeVar
 
@@ -16,6 +17,8 @@ from redis import exceptions as redis_errors
 from omnirec.errors import StoreUnavailable
 from omnirec.store import scripts
 from omnirec.store.keys import Keys
+from omnirec.store.records import Persistence
+from omnirec.store.redis_persistence import node_persistence
 
 BULK_TIMEOUT_MS = 60_000
 P = ParamSpec("P")
@@ -59,6 +62,10 @@ class RedisBase:
         self._take_caps = client.register_script(scripts.TAKE_CAPS)
         self._snapshot = client.register_script(scripts.SNAPSHOT)
         self._count_requests = client.register_script(scripts.COUNT_REQUESTS)
+        self._set_consent = client.register_script(scripts.SET_CONSENT)
+        self._rebuild_log_step = client.register_script(scripts.REBUILD_LOG_STEP)
+        self._release_lock = client.register_script(scripts.RELEASE_LOCK)
+        self._persist = client.register_script(scripts.PERSIST)
 
     async def _ensure_ready(self) -> None:
         """Called before every operation; the cluster backend loads its slot map here once."""
@@ -95,6 +102,18 @@ class RedisBase:
     @translate_errors
     async def ping(self) -> None:
         await self._client.ping()
+
+    @translate_errors
+    async def persistence(self) -> Persistence:
+        return await node_persistence(self._client.execute_command)
+
+    @translate_errors
+    async def write_marker(self, what: str) -> None:
+        await self._client.hset(self._keys.marker(), what, repr(time.time()))
+
+    @translate_errors
+    async def read_marker(self) -> dict[str, float]:
+        return {as_str(k): float(v) for k, v in (await self._client.hgetall(self._keys.marker())).items()}
 
     async def close(self) -> None:
         # closing a store whose server is gone has nothing left to release

@@ -12,7 +12,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio.cluster import RedisCluster
 
+from omnirec.store.records import Persistence
 from omnirec.store.redis_base import BULK_TIMEOUT_MS, translate_errors
+from omnirec.store.redis_persistence import combine, node_persistence
 from omnirec.store.redis_store import RedisStore, client_options
 from omnirec.store.snapshot import CustomerSnapshot
 
@@ -44,6 +46,18 @@ class RedisClusterStore(RedisStore):
                 await self._client.initialize()
                 await self._bulk.initialize()
                 self._initialized = True
+
+    @translate_errors
+    async def persistence(self) -> Persistence:
+        """Every master's persistence (the event log and customers spread over all of them)."""
+        nodes = []
+        for node in self._client.get_primaries():
+
+            async def run(*args: object, node: object = node) -> object:
+                return await self._client.execute_command(*args, target_nodes=node)
+
+            nodes.append(await node_persistence(run))
+        return combine(nodes)
 
     @translate_errors
     async def customer_snapshot(

@@ -9,6 +9,7 @@ import msgspec
 import numpy as np
 
 from omnirec.store import codec
+from omnirec.store.keys import ERASABLE_IDS, blank_ids
 from omnirec.store.records import VersionInfo
 from omnirec.store.redis_base import RedisBase, as_str, translate_errors
 
@@ -123,6 +124,23 @@ class RedisModels(RedisBase):
                 raise ValueError(f"version {version!r}: array {name!r} is incomplete")
             out[name] = codec.decode_array(header, parts)
         return out
+
+    async def _blank_model_ids(self, versions: Sequence[str], ids: Sequence[str]) -> None:
+        """Erasure: replace these ids by '' in every version's user_ids array (positions and shape kept)."""
+        for version in versions:
+            try:
+                stored = (await self.read_model_arrays(version, [ERASABLE_IDS]))[ERASABLE_IDS]
+            except ValueError:  # a staging version without the array yet: its publish writes the bundle's
+                continue
+            blanked = blank_ids(stored, ids)
+            if blanked is None:
+                continue
+            header, parts = codec.encode_array(blanked)
+            pipe = self._bulk.pipeline(transaction=False)
+            for i, part in enumerate(parts):
+                pipe.set(self._keys.array_part(version, ERASABLE_IDS, i), part)
+            pipe.set(self._keys.array_meta(version, ERASABLE_IDS), codec.encode(header))
+            await pipe.execute()
 
     @translate_errors
     async def read_model_rows(self, version: str, kind: str, ids: Sequence[str]) -> list[bytes | None]:

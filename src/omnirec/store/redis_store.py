@@ -24,7 +24,14 @@ from redis.backoff import NoBackoff
 from omnirec.store import codec
 from omnirec.store import customer_rules as rules
 from omnirec.store.keys import DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
-from omnirec.store.records import AppendResult, CustomerEvent, EventLogEntry, ImpressionRequest, RequestCount
+from omnirec.store.records import (
+    AppendResult,
+    CustomerEvent,
+    ErasureEntry,
+    EventLogEntry,
+    ImpressionRequest,
+    RequestCount,
+)
 from omnirec.store.redis_base import BULK_TIMEOUT_MS, as_str, translate_errors
 from omnirec.store.redis_customers import CUSTOMER_READS, STATE_FIELDS, RedisCustomers
 from omnirec.store.snapshot import ROW_KINDS, CustomerSnapshot, compose_snapshot, read_rows
@@ -119,7 +126,9 @@ class RedisStore(RedisCustomers):
 
     # -- customers: events (identity, consent, erasure in RedisCustomers) --------------------------
     @translate_errors
-    async def append_events(self, any_id: str, events: Sequence[CustomerEvent], cap: int) -> AppendResult:
+    async def append_events(
+        self, any_id: str, events: Sequence[CustomerEvent], cap: int, retention_s: int = 0
+    ) -> AppendResult:
         if not events:
             return AppendResult(stored=[])
         customer = await self._resolve(any_id)
@@ -131,17 +140,18 @@ class RedisStore(RedisCustomers):
         for payload in payloads:
             pipe.xadd(self._keys.event_log(), {"e": payload})
         positions = [as_str(p) for p in await pipe.execute()] if fresh else []
-        args: list[Any] = [cap, DEDUP_MAX]
+        args: list[Any] = [cap, DEDUP_MAX, retention_s]
         for event, payload, position in zip(fresh, payloads, positions, strict=True):
             kind = rules.event_kind(event.event_type)
             args += [event.event_id, kind, event.item_id, event.timestamp, payload, position]
-        flags: list[int] = []
-        for _ in range(rules.MAX_ALIAS_HOPS + 1):
+        for _ in range(rules.WRITE_RETRIES):
             result = await self._append(keys=self._keys.customer_keys(customer), args=args)
             if result != -1:
                 flags = [int(f) for f in result]
                 break
             customer = await self._resolve(customer)  # linked meanwhile: apply to the new canonical id
+        else:
+            raise rules.linked_meanwhile(any_id)  # never report a new event as a duplicate
         await self._client.zadd(self._keys.customers_index(), {customer: 0})
         stored = [False] * len(events)
         for i, flag in zip(fresh_at, flags, strict=False):
@@ -154,6 +164,15 @@ class RedisStore(RedisCustomers):
         start = "-" if after is None else f"({after}"
         entries = await self._client.xrange(self._keys.event_log(), min=start, max="+", count=count)
         return [EventLogEntry(position=as_str(pos), event=codec.decode_event(fields[b"e"])) for pos, fields in entries]
+
+    @translate_errors
+    async def read_erasures(self, after: str | None, count: int) -> list[ErasureEntry]:
+        start = "-" if after is None else f"({after}"
+        entries = await self._client.xrange(self._keys.erasures(), min=start, max="+", count=count)
+        return [
+            ErasureEntry(position=as_str(pos), digests=[d for d in as_str(fields[b"d"]).split(",") if d])
+            for pos, fields in entries
+        ]
 
     # -- offers --------------------------------------------------------------------------------
     @translate_errors
@@ -178,7 +197,7 @@ class RedisStore(RedisCustomers):
         customer = await self._resolve(request.customer_id)
         allowed = 0
         try:
-            for _ in range(rules.MAX_ALIAS_HOPS + 1):
+            for _ in range(rules.WRITE_RETRIES):
                 tag = self._keys.customer_tag(customer)
                 keys = [f"{tag}:{offer_suffix}", f"{tag}:{channel_suffix}", f"{tag}:aux", f"{tag}:alias"]
                 args = [

@@ -24,8 +24,10 @@ from omnirec.store.records import (
     AppendResult,
     CustomerEvent,
     CustomerState,
+    ErasureEntry,
     EventLogEntry,
     ImpressionRequest,
+    Persistence,
     RequestCount,
     VersionInfo,
 )
@@ -113,6 +115,15 @@ class ResilientStore:
         with contextlib.suppress(TimeoutError, StoreUnavailable, OSError):
             await asyncio.wait_for(self.inner.close(), self.write_timeout_s)
 
+    async def persistence(self) -> Persistence:
+        return await self._bulk(self.inner.persistence(), "persistence")
+
+    async def write_marker(self, what: str) -> None:
+        await self._write(self.inner.write_marker(what), "write_marker")
+
+    async def read_marker(self) -> dict[str, float]:
+        return await self._read(self.inner.read_marker(), "read_marker")
+
     # -- model versions ----------------------------------------------------------------------
     async def list_versions(self) -> list[VersionInfo]:
         return await self._read(self.inner.list_versions(), "list_versions")
@@ -157,14 +168,18 @@ class ResilientStore:
     async def get_customer(self, any_id: str) -> CustomerState:
         return await self._read(self.inner.get_customer(any_id), "get_customer")
 
-    async def append_events(self, any_id: str, events: Sequence[CustomerEvent], cap: int) -> AppendResult:
-        return await self._write(self.inner.append_events(any_id, events, cap), "append_events")
+    async def append_events(
+        self, any_id: str, events: Sequence[CustomerEvent], cap: int, retention_s: int = 0
+    ) -> AppendResult:
+        return await self._write(self.inner.append_events(any_id, events, cap, retention_s), "append_events")
 
     async def link_identity(self, anonymous_id: str, customer_id: str) -> None:
         await self._write(self.inner.link_identity(anonymous_id, customer_id), "link_identity")
 
-    async def set_consent(self, any_id: str, consent: Mapping[str, bool]) -> dict[str, bool]:
-        return await self._write(self.inner.set_consent(any_id, consent), "set_consent")
+    async def set_consent(
+        self, any_id: str, consent: Mapping[str, bool], max_purposes: int = 0, retention_s: int = 0
+    ) -> dict[str, bool]:
+        return await self._write(self.inner.set_consent(any_id, consent, max_purposes, retention_s), "set_consent")
 
     async def set_features(self, any_id: str, features: Mapping[str, str]) -> None:
         await self._write(self.inner.set_features(any_id, features), "set_features")
@@ -178,6 +193,9 @@ class ResilientStore:
     # -- event log -----------------------------------------------------------------------------
     async def read_event_log(self, after: str | None, count: int) -> list[EventLogEntry]:
         return await self._bulk(self.inner.read_event_log(after, count), "read_event_log")
+
+    async def read_erasures(self, after: str | None, count: int) -> list[ErasureEntry]:
+        return await self._bulk(self.inner.read_erasures(after, count), "read_erasures")
 
     # -- offers --------------------------------------------------------------------------------
     async def put_offer_catalog(self, payload: bytes) -> None:

@@ -41,12 +41,14 @@ end
 return 'ok'
 """
 
-# ARGV: cap, dedup max, then per event: event_id, kind (p|c|-), item_id, timestamp, payload, log position.
-# Returns one 1/0 per event (0 = event_id seen before).
+# ARGV: cap, dedup max, retention seconds (0 = none), then per event: event_id, kind (p|c|-), item_id,
+# timestamp, payload, log position. Returns one 1/0 per event (0 = event_id seen before).
+# An anonymous id (no features, no linked ids, no imported consent) gets its keys expired `retention`
+# after its last event.
 APPEND_EVENTS = """
 if redis.call('EXISTS', KEYS[8]) == 1 then return -1 end
 local out = {}
-for i = 3, #ARGV, 6 do
+for i = 4, #ARGV, 6 do
   local eid, kind, item, ts = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   if redis.call('ZSCORE', KEYS[9], eid) then
     out[#out + 1] = 0
@@ -68,7 +70,24 @@ for i = 3, #ARGV, 6 do
 end
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[1]) + 1))
 redis.call('ZREMRANGEBYRANK', KEYS[9], 0, -(tonumber(ARGV[2]) + 1))
+local retention = tonumber(ARGV[3])
+local known = redis.call('EXISTS', KEYS[6]) == 1 or redis.call('EXISTS', KEYS[7]) == 1
+known = known or redis.call('TTL', KEYS[5]) == -1  -- consent imported (kept without expiry)
+if retention > 0 and not known then
+  for i, key in ipairs(KEYS) do
+    if i ~= 8 then redis.call('EXPIRE', key, retention) end
+  end
+end
 return out
+"""
+
+# KEYS: the customer's fixed keys (keys.CUSTOMER_FIELDS order). A customer from now on (features imported,
+# an id linked into it): its state no longer expires.
+PERSIST = """
+for i, key in ipairs(KEYS) do
+  if i ~= 8 then redis.call('PERSIST', key) end
+end
+return 1
 """
 
 # On the anonymous id's slot: set its alias and take its data out atomically (later writes under the
@@ -112,6 +131,9 @@ redis.call('SADD', KEYS[7], ARGV[2])
 each(d[8], function(m, s) redis.call('ZADD', KEYS[9], s, m) end)
 redis.call('ZREMRANGEBYRANK', KEYS[9], 0, -(tonumber(ARGV[4]) + 1))
 for _, pos in ipairs(d[9]) do redis.call('RPUSH', KEYS[10], pos) end
+for i, key in ipairs(KEYS) do
+  if i ~= 8 then redis.call('PERSIST', key) end
+end
 for _, a in ipairs(d[10]) do
   local key = ARGV[3] .. a[1]
   redis.call('SADD', KEYS[11], a[1])
@@ -130,6 +152,62 @@ local ids = redis.call('SMEMBERS', KEYS[7])
 local positions = redis.call('LRANGE', KEYS[10], 0, -1)
 removed = removed + redis.call('DEL', unpack(KEYS))
 return {removed, ids, positions}
+"""
+
+# KEYS: the customer's consent, features and ids. ARGV: max purposes (0 = no bound), retention seconds
+# (0 = none), then purpose, '1'|'0' pairs. Returns {1, HGETALL after the update}, or
+# {0, purposes held, purposes the update would add} when refused. An anonymous id's consent expires.
+SET_CONSENT = """
+local max, new = tonumber(ARGV[1]), 0
+for i = 3, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 0 then new = new + 1 end
+end
+local held = redis.call('HLEN', KEYS[1])
+if max > 0 and new > 0 and held + new > max then return {0, held, new} end
+local kept = redis.call('TTL', KEYS[1]) == -1  -- consent held without expiry: an imported customer's
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+local retention = tonumber(ARGV[2])
+if retention > 0 and not kept and redis.call('EXISTS', KEYS[2]) == 0 and redis.call('EXISTS', KEYS[3]) == 0 then
+  redis.call('EXPIRE', KEYS[1], retention)
+end
+return {1, redis.call('HGETALL', KEYS[1])}
+"""
+
+# Rebuild the event log without the entries erasure XDELeted: XDEL only flags an entry inside its stream
+# node (still in memory and in DUMP) until every entry of the node is gone. One step copies up to ARGV[2]
+# live entries after ARGV[1] ('' = start anew) into the rewrite key, with their ids, so each call blocks
+# the server briefly. The step that reaches the log's end (within the same atomic call, so no append can
+# slip in between) keeps the last generated id (new ids stay above every export position) and renames the
+# copy over the log. KEYS: log, rewrite (one hash slot). The caller holds the erasure lock, so no other
+# XDEL happens meanwhile. Returns {0, last copied id} to continue, or {1, entries in the rebuilt log}.
+REBUILD_LOG_STEP = """
+if ARGV[1] == '' then redis.call('DEL', KEYS[2]) end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[2])
+  return {1, 0}
+end
+local start = '-'
+if ARGV[1] ~= '' then start = '(' .. ARGV[1] end
+local count = tonumber(ARGV[2])
+local batch = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', count)
+for _, e in ipairs(batch) do redis.call('XADD', KEYS[2], e[1], unpack(e[2])) end
+if #batch == count then return {0, batch[#batch][1]} end
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+local last
+for i = 1, #info, 2 do if info[i] == 'last-generated-id' then last = info[i + 1] end end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('XADD', KEYS[2], '0-1', 'e', '')
+  redis.call('XDEL', KEYS[2], '0-1')
+end
+redis.call('XSETID', KEYS[2], last)
+redis.call('RENAME', KEYS[2], KEYS[1])
+return {1, redis.call('XLEN', KEYS[1])}
+"""
+
+# KEYS: a lock. ARGV: the holder's token. Deletes the lock only when this holder still has it.
+RELEASE_LOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 """
 
 # KEYS: the offer's 'used' counter. ARGV: budget. Takes one unit unless the budget is spent.

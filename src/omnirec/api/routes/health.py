@@ -10,6 +10,7 @@ from omnirec.api.metrics import CONTENT_TYPE, Metrics
 from omnirec.errors import NoActiveModel, StoreUnavailable
 from omnirec.schemas import Liveness, Readiness
 from omnirec.service.container import Services
+from omnirec.service.store_state import StoreState
 
 LIVE = Liveness(status="ok")
 
@@ -24,20 +25,42 @@ class HealthController(Controller):
 
     @get(
         "/health/ready",
-        summary="Readiness: store reachable and active model loaded",
+        summary="Readiness: store reachable, its data intact and the active model loaded",
         responses={503: ResponseSpec(Readiness, description="Not ready: the body says why.", generate_examples=False)},
     )
     async def ready(self, services: NamedDependency[Services]) -> Response[Readiness]:
+        state = services.state
         try:
             await services.reads.ping()
+            intact = await state.check()
+            active = await services.reads.active_version()
         except StoreUnavailable as exc:
-            return Response(Readiness(status="not_ready", store="unavailable", detail=str(exc)), status_code=503)
+            return _answer(state, "unavailable", detail=str(exc))
+        if not intact:
+            return _answer(state, "data_lost", detail=state.reason)
         try:
-            model = await services.models.current()
+            if active is None:
+                raise NoActiveModel("no model version is active: publish one with `omnirec publish`")
+            model = await services.models.for_active(active)
         except NoActiveModel as exc:
-            return Response(Readiness(status="not_ready", store="ok", detail=str(exc)), status_code=503)
-        return Response(Readiness(status="ready", store="ok", model_version=model.version), status_code=200)
+            return _answer(state, "ok", detail=str(exc))
+        return _answer(state, "ok", model_version=model.version)
 
     @get("/metrics", summary="Prometheus metrics", media_type=CONTENT_TYPE)
     async def metrics(self, metrics: NamedDependency[Metrics]) -> Response[bytes]:
         return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+
+def _answer(
+    state: StoreState, store: str, detail: str | None = None, model_version: str | None = None
+) -> Response[Readiness]:
+    """Ready (200) exactly when a model version is given; always with the store's persistence."""
+    body = Readiness(
+        status="ready" if model_version else "not_ready",
+        store=store,
+        model_version=model_version,
+        detail=detail,
+        durable=state.durable,
+        persistence=state.persistence_detail,
+    )
+    return Response(body, status_code=200 if model_version else 503)

@@ -14,7 +14,7 @@ from omnirec.api.auth import SCOPE_OPT
 from omnirec.api.openapi import SECURITY
 from omnirec.api.params import PathId
 from omnirec.api.problems import problem_responses
-from omnirec.errors import NoActiveModel, UnknownOffer
+from omnirec.errors import NoActiveModel, StoreUnavailable, UnknownOffer
 from omnirec.offers.catalog import decode_offer_catalog
 from omnirec.offers.engine import next_best_offers
 from omnirec.schemas import NextBestOffer, NextBestOfferList
@@ -33,7 +33,7 @@ class OffersController(Controller):
     @get(
         "/v1/users/{user_id:str}/next-best-offer",
         summary="Next best offers for a customer",
-        responses=problem_responses(400, 401, 403, 404, 429, 503),
+        responses=problem_responses(400, 401, 403, 404, 429),  # a store outage: no offer, degraded (200)
     )
     async def next_best_offer(
         self,
@@ -43,7 +43,23 @@ class OffersController(Controller):
         channel: Channel = "email",
         n: N = 1,
     ) -> NextBestOfferList:
-        """Eligible, capped, consent-aware offers ranked by expected value; each one returned counts as shown."""
+        """Eligible, capped, consent-aware offers ranked by expected value; each one returned counts as shown.
+
+        When the store cannot be read in time (or lost its data, so consent cannot be read) the answer is
+        the safe one: no offer, `degraded: true`, nothing counted and no budget spent.
+        """
+        try:
+            if services.state.lost:
+                raise StoreUnavailable(services.state.reason)
+            return await self._decide(services, request_id, user_id, channel, n)
+        except StoreUnavailable:
+            return NextBestOfferList(
+                user_id=user_id, channel=channel, model_version=None, request_id=request_id, offers=[], degraded=True
+            )
+
+    async def _decide(
+        self, services: Services, request_id: str, user_id: str, channel: str, n: int
+    ) -> NextBestOfferList:
         store = services.reads.store
         payload = await store.get_offer_catalog()
         if payload is None:
