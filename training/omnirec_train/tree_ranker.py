@@ -23,6 +23,7 @@ LGBM_PARAMS: dict[str, Any] = {
     "eval_at": [10],
     "learning_rate": 0.05,
     "num_leaves": 15,
+    "max_depth": 6,  # bounds the scorer's steps per row (numpy walks every tree to max_depth)
     "min_data_in_leaf": 50,
     "feature_fraction": 0.9,
     "bagging_fraction": 0.8,
