@@ -12,6 +12,7 @@ import numpy as np
 from omnirec.bundle.format import BundleManifest, ModelBundle, RankerParams
 from omnirec.bundle.io import new_version
 from omnirec.data.event_log import Dataset, EventLog
+from omnirec.scoring.search_config import DEFAULT_SEARCH, SearchConfig
 from omnirec.training_config import TrainingConfig
 from omnirec_train.features import build_features
 from omnirec_train.history import build_history
@@ -26,6 +27,7 @@ from omnirec_train.repeat_stats import repeat_stats
 class BuildOptions:
     progress: bool = False
     epochs: int | None = None  # overrides config.epochs (e.g. a quick fit)
+    search: SearchConfig = DEFAULT_SEARCH  # top-n search of every Catalog the trainer builds (Settings.search)
 
 
 def positive_types(config: TrainingConfig) -> set[str]:

@@ -11,6 +11,7 @@ from omnirec.bundle.format import ModelBundle
 from omnirec.scoring import Catalog, Components, RankRequest, compute_components, context_from_bundle, rank_for_user
 from omnirec.scoring.context import UserContext
 from omnirec.scoring.ranker import GENERATORS, purchase_exclusion_rate
+from omnirec.scoring.search_config import DEFAULT_SEARCH, SearchConfig
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,15 @@ def _contexts(
 
 
 def rank_users(
-    bundle: ModelBundle, users: Sequence[str], now: int, k: int, channel: str | None = None
+    bundle: ModelBundle,
+    users: Sequence[str],
+    now: int,
+    k: int,
+    channel: str | None = None,
+    search: SearchConfig = DEFAULT_SEARCH,
 ) -> list[list[str]]:
-    """Top-k item ids per user exactly as `omnirec export` / the service rank them."""
-    catalog = Catalog.from_bundle(bundle)
+    """Top-k item ids per user exactly as `omnirec export` / the service rank them (with the same `search`)."""
+    catalog = Catalog.from_bundle(bundle, search=search)
     out: list[list[str]] = []
     for _, ctx, neighbours in _contexts(catalog, bundle, users):
         ranking = rank_for_user(catalog, ctx, RankRequest(now=now, k=k, channel=channel), neighbours)

@@ -31,7 +31,7 @@ def build_services(
     clock: Callable[[], float] = time.time,
 ) -> Services:
     reads = StoreReads(store, on_error=on_store_error)
-    models = ModelCache(reads, ann_threshold=settings.ann_threshold_items)
+    models = ModelCache(reads, search=settings.search)
     return Services(
         reads=reads,
         models=models,
