@@ -135,12 +135,13 @@ class HnswSearch:
         return found[:n]
 
     def _nearest(self, query: np.ndarray, fetch: int) -> np.ndarray | None:
-        """At least `fetch` items of the best distinct rows the index finds, by exact score (ties: lower index).
+        """At least `fetch` items of the best distinct rows the index finds, best first.
 
-        None when hnswlib cannot return `fetch` rows (an island graph, a tiny ef or M)."""
-        q = query.astype(np.float32)
+        hnswlib orders equal distances by label, and labels number the rows by first occurrence, so ties
+        fall to the lower index as in exact search. None when hnswlib cannot return `fetch` rows (a graph
+        split into islands by near-identical or collinear rows)."""
         try:
-            labels, _ = self.index.knn_query(np.append(q, np.float32(1.0))[None, :], k=fetch)
+            labels, _ = self.index.knn_query(np.append(query, 1.0).astype(np.float32)[None, :], k=fetch)
         except RuntimeError as exc:
             self._fallbacks += 1
             if self._fallbacks == 1:  # once per index: a request path must not flood the log
@@ -148,14 +149,10 @@ class HnswSearch:
             return None
         groups = labels[0].astype(np.int64)
         rows = self.distinct
-        if not rows.all_distinct:  # big groups: keep the best rows up to the first `fetch` items
-            enough = int(np.searchsorted(np.cumsum(rows.sizes(groups)), fetch)) + 1
-            groups = groups[:enough]
-        scores = rows.vectors[groups] @ q
-        scores += rows.biases[groups]
-        items = rows.expand(groups)
-        item_scores = np.repeat(scores, rows.sizes(groups)) if not rows.all_distinct else scores
-        return items[np.lexsort((items, -item_scores))]
+        if rows.all_distinct:
+            return groups
+        enough = int(np.searchsorted(np.cumsum(rows.sizes(groups)), fetch)) + 1  # rows up to `fetch` items
+        return rows.expand(groups[:enough])
 
 
 class DeferredSearch:
