@@ -51,8 +51,9 @@ def build_bundle(
     users = IdMap.union(events.user_ids, dataset.users.ids if dataset.users is not None else None)
     cutoff = int(events.timestamps.max()) if len(events) else 0
     interactions = build_interactions(events, users, items, config, cutoff)
-    item_feats = build_features(items, dataset.items, config.numeric_buckets, config.max_feature_values)
-    user_feats = build_features(users, dataset.users, config.numeric_buckets, config.max_feature_values)
+    kinds = (config.categorical_columns, config.numeric_columns)
+    item_feats = build_features(items, dataset.items, config.numeric_buckets, config.max_feature_values, *kinds)
+    user_feats = build_features(users, dataset.users, config.numeric_buckets, config.max_feature_values, *kinds)
     model = fit_model(interactions, user_feats, item_feats, config, epochs=options.epochs, progress=options.progress)
     reps = representations(model, interactions, user_feats, item_feats)
     pop = channel_popularity(events, items, config, cutoff)
