@@ -169,3 +169,14 @@ def test_the_index_orders_its_hits_by_exact_score_with_ties_to_the_lower_index()
     found = search.top(np.zeros(DIM, dtype=np.float32), 40, None)
     assert found.shape[0] == 40 and search.fallbacks == 0
     assert (np.diff(found) > 0).all()
+
+
+def test_an_empty_filter_and_an_all_zero_catalogue_answer_without_error() -> None:
+    vectors, biases = np.zeros((1000, DIM), dtype=np.float32), np.zeros(1000, dtype=np.float32)
+    search = build_search(vectors, biases, LOW_THRESHOLD)
+    nothing = ItemFilter.of(np.zeros(1000, dtype=bool), 0.0, None, [])
+    query = np.ones(DIM, dtype=np.float32)
+    assert search.top(query, 10, nothing).tolist() == []
+    assert search.top(query, 10, np.zeros(1000, dtype=bool)).tolist() == []
+    assert search.top(query, 5, None).tolist() == [0, 1, 2, 3, 4]  # every score ties: lowest indices
+    assert search.top(query, 5000, None).shape[0] == 1000
