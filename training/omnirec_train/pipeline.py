@@ -48,15 +48,8 @@ def fit_ranker(
     if len(targets) >= MIN_VALIDATION_USERS and len(split.train):
         log(f"fitting the validation model on {len(split.train):,} events before the validation cut")
         probe = build_bundle(dataset, split.train, config, FALLBACK_PARAMS, options)
-        choice = choose_ranker(
-            probe,
-            targets,
-            split.cutoff,
-            k=BLEND_K,
-            seed=config.seed,
-            catalog=Catalog.from_bundle(probe, search=options.search),
-            log=log,
-        )
+        catalog = Catalog.from_bundle(probe, search=options.search)  # the search export and the service use
+        choice = choose_ranker(probe, targets, split.cutoff, k=BLEND_K, seed=config.seed, catalog=catalog, log=log)
         params, metrics = choice.params, dict(choice.metrics)
     else:
         log(f"{len(targets)} validation customers after the time cut: using the fallback blend")
