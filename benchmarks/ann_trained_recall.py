@@ -19,6 +19,7 @@ import numpy as np
 from omnirec.bundle import load_bundle
 from omnirec.scoring import Catalog, RankRequest, context_from_bundle, rank_for_user
 from omnirec.scoring.search import ExactSearch, HnswSearch
+from omnirec.scoring.search_config import SearchConfig
 
 
 def main() -> None:
@@ -30,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     bundle = load_bundle(args.bundle)
     vectors, biases = bundle["item_vectors"], bundle["item_biases"]
-    exact, hnsw = ExactSearch(vectors, biases), HnswSearch(vectors, biases, ef=args.ef)
+    exact, hnsw = ExactSearch(vectors, biases), HnswSearch(vectors, biases, SearchConfig(ef=args.ef))
     users = bundle["user_vectors"][: args.users]
     recalls, timings = [], {"exact": 0.0, "hnsw": 0.0}
     for user in users:
@@ -46,7 +47,7 @@ def main() -> None:
         f"HNSW recall@{args.n} vs exact = {np.mean(recalls):.3f}; "
         f"query {timings['hnsw'] / len(users) * 1000:.3f} ms (exact {timings['exact'] / len(users) * 1000:.3f} ms)"
     )
-    exact_catalog = Catalog.from_bundle(bundle, ann_threshold=bundle.n_items + 1)
+    exact_catalog = Catalog.from_bundle(bundle, search=SearchConfig(ann_threshold=bundle.n_items + 1))
     hnsw_catalog = dataclasses.replace(exact_catalog, search=hnsw)
     request = RankRequest(now=int(time.time()), k=10)
     same_items, same_lists = [], 0

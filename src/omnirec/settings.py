@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from omnirec.scoring.search import DEFAULT_ANN_THRESHOLD
+from omnirec.scoring.search_config import DEFAULT_ANN_THRESHOLD, DEFAULT_SEARCH, SearchConfig
 
 ENV_PREFIX = "OMNIREC_"
 
@@ -45,7 +45,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     rate_limit_per_minute: int = 0  # per API key, counted in the store across workers and replicas; 0 disables
     rate_limit_fail_open: bool = True  # when the store cannot count: let requests through (False: answer 503)
     workers: int = 1  # `omnirec serve` worker processes (--workers overrides)
+    # Top-n search (Settings.search): read by the service, `omnirec train` and `omnirec export` alike.
     ann_threshold_items: int = DEFAULT_ANN_THRESHOLD  # catalogues at least this large use HNSW top-k search
+    ann_ef: int = DEFAULT_SEARCH.ef  # HNSW ef_construction and least query ef
+    ann_m: int = DEFAULT_SEARCH.m  # HNSW graph degree
+    ann_seed: int = DEFAULT_SEARCH.seed  # HNSW build seed (one build thread: the same index everywhere)
     # Per-customer bounds: consent purposes a customer may hold, and bytes of one purpose name.
     max_consent_purposes: int = 32
     max_purpose_bytes: int = 64
@@ -78,6 +82,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
                 raise ValueError(f"api key {key.name!r} has unknown scopes {sorted(unknown)}; valid: {SCOPES}")
             if len(key.sha256) != 64:
                 raise ValueError(f"api key {key.name!r}: sha256 must be a 64-character hex digest")
+        self.search  # noqa: B018 -- validates the ann_* values at load
+
+    @property
+    def search(self) -> SearchConfig:
+        """The one search configuration, passed explicitly to every Catalog built from these settings."""
+        return SearchConfig(ann_threshold=self.ann_threshold_items, ef=self.ann_ef, m=self.ann_m, seed=self.ann_seed)
 
     @property
     def anonymous_retention_seconds(self) -> int:

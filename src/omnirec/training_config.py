@@ -44,6 +44,10 @@ class TrainingConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     user_alpha: float = 1e-6
     numeric_buckets: int = 8  # numeric feature columns are cut into this many quantile buckets
     max_feature_values: int = 5000  # a categorical column with more distinct values is ignored (ids, titles)
+    # items.csv / users.csv columns read as categories or as numbers, whatever the rule says (README, "Input
+    # contract"): the rule makes integer columns named like ids/codes (category, brand_id) categorical.
+    categorical_columns: tuple[str, ...] = ()
+    numeric_columns: tuple[str, ...] = ()
     similar_k: int = 50
     cooccurrence_k: int = 50
     history_cap: int = 300  # most recent events kept per user in the bundle / customer state (frequencies need depth)
@@ -60,6 +64,11 @@ class TrainingConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
             raise ValueError("half_life_days must be positive")
         if not 0.0 < self.validation_fraction < 0.5:
             raise ValueError("validation_fraction must be between 0 and 0.5")
+        both = sorted(set(self.categorical_columns) & set(self.numeric_columns))
+        if both:
+            raise ValueError(f"columns {both} are in both categorical_columns and numeric_columns; keep one")
+        if any(not name.strip() for name in (*self.categorical_columns, *self.numeric_columns)):
+            raise ValueError("categorical_columns and numeric_columns must name columns (no empty names)")
         if self.loss not in {"warp", "bpr", "logistic", "warp-kos"}:
             raise ValueError(f"unknown loss {self.loss!r}; use warp, bpr, logistic or warp-kos")
 

@@ -61,3 +61,13 @@ def test_cross_validation_scores_held_out_customers() -> None:
     assert cross_validated_ndcg(data, 1.0) == pytest.approx(data.ndcg(signal[:, 0]))
     _, score = choose_l2(data)
     assert score == pytest.approx(data.ndcg(signal[:, 0]))
+
+
+def test_ndcg_is_zero_when_no_candidate_is_a_hit() -> None:
+    """A trial blend that ranks no target in any top-k (or excludes every candidate) scores 0, not a crash.
+
+    np.bincount over an empty selection returns int64 even with float weights (issue 14)."""
+    data = two_users()
+    assert data.ndcg(np.full(4, -np.inf)) == 0.0
+    none_relevant = RankingData(data.matrix, np.zeros(4, bool), data.user, data.ideal, data.k)
+    assert none_relevant.ndcg(np.array([2.0, 1.0, 0.0, 1.0])) == 0.0

@@ -307,3 +307,20 @@ def test_shared_datasets_load(name: str) -> None:
     dataset = load(folder / name)
     assert len(dataset.events) > 0 and dataset.items is not None
     assert np.all(np.diff(dataset.events.timestamps) >= 0)
+
+
+def test_numeric_columns_override_of_a_text_column_names_file_and_column(tmp_path: Path) -> None:
+    folder = write_tiny_folder(tmp_path)
+    with pytest.raises(DataError) as exc:
+        load(folder, TrainingConfig(numeric_columns=("brand",)))
+    assert "numeric_columns" in assert_error(exc, "items.csv", None, "brand")
+
+
+def test_column_overrides_naming_no_column_warn(tmp_path: Path) -> None:
+    dataset = load_dataset(write_tiny_folder(tmp_path), TrainingConfig(categorical_columns=("colour",)))
+    assert any("colour" in line for line in dataset.warnings)
+
+
+def test_training_config_refuses_a_column_in_both_override_lists() -> None:
+    with pytest.raises(ValueError, match="both"):
+        TrainingConfig(categorical_columns=("price",), numeric_columns=("price",))

@@ -7,6 +7,7 @@ import pytest
 
 from omnirec.scoring.item_filter import ItemFilter
 from omnirec.scoring.search import DeferredSearch, ExactSearch, HnswSearch, build_search, top_indices
+from omnirec.scoring.search_config import SearchConfig
 
 
 def reference_top(scores: np.ndarray, n: int, mask: np.ndarray) -> np.ndarray:
@@ -106,12 +107,12 @@ def test_hnsw_falls_back_to_exact_when_the_filter_leaves_too_few() -> None:
 
 def test_background_build_answers_exactly_until_the_index_is_ready() -> None:
     vecs, biases = vectors(n=2000)
-    search = build_search(vecs, biases, ann_threshold=1000, background=True)
+    search = build_search(vecs, biases, SearchConfig(ann_threshold=1000), background=True)
     assert isinstance(search, DeferredSearch)
     query = np.ones(8, dtype=np.float32)
     assert len(search.top(query, 10, None)) == 10  # answers at once, whichever search is ready
     assert search.wait(60) and search.kind == "hnsw"
-    assert build_search(vecs, biases, ann_threshold=5000).kind == "exact"
+    assert build_search(vecs, biases, SearchConfig(ann_threshold=5000)).kind == "exact"
 
 
 def test_hnsw_builds_the_same_index_every_time() -> None:

@@ -52,7 +52,8 @@ class RankingData:
         rank = np.arange(order.shape[0]) - starts[self.user[order]]
         hit = (rank < self.k) & self.relevant[order] & np.isfinite(scores[order])
         gains = 1.0 / np.log2(rank[hit] + 2)
-        dcg = np.bincount(self.user[order][hit], weights=gains, minlength=self.n_users)
+        # float64 always: np.bincount over an empty selection returns int64 even with float weights.
+        dcg = np.bincount(self.user[order][hit], weights=gains, minlength=self.n_users).astype(np.float64)
         return float(np.mean(np.divide(dcg, self.ideal, out=np.zeros_like(dcg), where=self.ideal > 0)))
 
 

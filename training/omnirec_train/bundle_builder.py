@@ -12,6 +12,7 @@ import numpy as np
 from omnirec.bundle.format import BundleManifest, ModelBundle, RankerParams
 from omnirec.bundle.io import new_version
 from omnirec.data.event_log import Dataset, EventLog
+from omnirec.scoring.search_config import DEFAULT_SEARCH, SearchConfig
 from omnirec.training_config import TrainingConfig
 from omnirec_train.features import build_features
 from omnirec_train.history import build_history
@@ -26,6 +27,7 @@ from omnirec_train.repeat_stats import repeat_stats
 class BuildOptions:
     progress: bool = False
     epochs: int | None = None  # overrides config.epochs (e.g. a quick fit)
+    search: SearchConfig = DEFAULT_SEARCH  # top-n search of every Catalog the trainer builds (Settings.search)
 
 
 def positive_types(config: TrainingConfig) -> set[str]:
@@ -49,8 +51,9 @@ def build_bundle(
     users = IdMap.union(events.user_ids, dataset.users.ids if dataset.users is not None else None)
     cutoff = int(events.timestamps.max()) if len(events) else 0
     interactions = build_interactions(events, users, items, config, cutoff)
-    item_feats = build_features(items, dataset.items, config.numeric_buckets, config.max_feature_values)
-    user_feats = build_features(users, dataset.users, config.numeric_buckets, config.max_feature_values)
+    kinds = (config.categorical_columns, config.numeric_columns)
+    item_feats = build_features(items, dataset.items, config.numeric_buckets, config.max_feature_values, *kinds)
+    user_feats = build_features(users, dataset.users, config.numeric_buckets, config.max_feature_values, *kinds)
     model = fit_model(interactions, user_feats, item_feats, config, epochs=options.epochs, progress=options.progress)
     reps = representations(model, interactions, user_feats, item_feats)
     pop = channel_popularity(events, items, config, cutoff)

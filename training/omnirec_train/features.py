@@ -1,4 +1,7 @@
-"""Item and user feature matrices for LightFM: identity + `column=value` + numeric quantile buckets."""
+"""Item and user feature matrices for LightFM: identity + `column=value` + numeric quantile buckets.
+
+Which numeric columns are really codes (`category` = 1234) and so categorical: omnirec_train.column_kinds.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import scipy.sparse as sp
 
 from omnirec.columns import CONSENT_PREFIX
 from omnirec.data.event_log import FeatureTable
+from omnirec_train.column_kinds import split_columns
 from omnirec_train.interactions import IdMap
 
 # A categorical column whose values are nearly all distinct (titles, ids) is no grouping: skip it.
@@ -52,17 +56,19 @@ def _bucket(values: np.ndarray, buckets: int) -> np.ndarray:
     return out
 
 
-def _columns(table: FeatureTable, buckets: int, max_values: int) -> list[tuple[str, np.ndarray]]:
-    """(column, string value per row) for each usable column; '' means no feature."""
+def _columns(
+    n: int, categorical: dict[str, np.ndarray], numeric: dict[str, np.ndarray], buckets: int, max_values: int
+) -> list[tuple[str, np.ndarray]]:
+    """(column, string value per row) for each usable column of an n-row table; '' means no feature."""
     cols: list[tuple[str, np.ndarray]] = []
-    n = max(len(table), 1)
-    for name, values in table.categorical.items():
+    n = max(n, 1)
+    for name, values in categorical.items():
         if name.startswith(CONSENT_PREFIX):  # consent flags are customer state, never a model feature
             continue
         distinct = np.unique(values[values != ""])
         if 0 < distinct.size <= max_values and (distinct.size <= NEAR_UNIQUE_SHARE * n or n < 20):
             cols.append((name, values.astype(str)))
-    for name, values in table.numeric.items():
+    for name, values in numeric.items():
         bucket = _bucket(values.astype(np.float64), buckets)
         if (bucket >= 0).any():
             cols.append((name, np.where(bucket >= 0, np.char.add("bucket", bucket.astype(str)), "")))
@@ -76,13 +82,24 @@ def _category_column(cols: list[tuple[str, np.ndarray]], categorical: set[str]) 
     return names[0] if names else None
 
 
-def build_features(ids: IdMap, table: FeatureTable | None, buckets: int, max_values: int) -> FeatureMatrix:
-    """Feature matrix over every id of `ids`; rows without a table entry get identity only."""
+def build_features(
+    ids: IdMap,
+    table: FeatureTable | None,
+    buckets: int,
+    max_values: int,
+    categorical: tuple[str, ...] = (),
+    numeric: tuple[str, ...] = (),
+) -> FeatureMatrix:
+    """Feature matrix over every id of `ids`; rows without a table entry get identity only.
+
+    `categorical` / `numeric` override the column rule (TrainingConfig.categorical_columns / numeric_columns).
+    """
     n = len(ids)
     identity = sp.identity(n, dtype=np.float32, format="csr")
     if table is None or not len(table):
         return FeatureMatrix(matrix=identity, names=[], category=np.full(n, "", dtype=str))
-    cols = _columns(table, buckets, max_values)
+    cat_values, num_values = split_columns(table, categorical, numeric)
+    cols = _columns(len(table), cat_values, num_values, buckets, max_values)
     rows = ids.to_internal(table.ids)
     known = rows >= 0
     names: list[str] = []
@@ -99,7 +116,7 @@ def build_features(ids: IdMap, table: FeatureTable | None, buckets: int, max_val
     c = np.concatenate([np.arange(n), *c_parts])
     matrix = sp.csr_matrix((np.ones(r.shape[0], dtype=np.float32), (r, c)), shape=(n, n + len(names)))
     category = np.full(n, "", dtype=object)
-    cat_col = _category_column(cols, set(table.categorical))
-    if cat_col is not None:
-        category[rows[known]] = table.categorical[cat_col][known]
+    cat_col = _category_column(cols, set(cat_values))
+    if cat_col is not None:  # the grouping of category filters and repeat statistics, integer codes included
+        category[rows[known]] = cat_values[cat_col][known]
     return FeatureMatrix(matrix=_normalise_rows(matrix), names=names, category=category.astype(str))

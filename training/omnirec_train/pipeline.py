@@ -16,6 +16,8 @@ from pathlib import Path
 from omnirec.bundle.format import ModelBundle, RankerParams
 from omnirec.bundle.io import save_bundle
 from omnirec.data.event_log import Dataset, EventLog
+from omnirec.scoring import Catalog
+from omnirec.scoring.search_config import DEFAULT_SEARCH, SearchConfig
 from omnirec.training_config import TrainingConfig
 from omnirec_train.bundle_builder import BuildOptions, build_bundle
 from omnirec_train.ranker_fit import choose_ranker
@@ -46,7 +48,8 @@ def fit_ranker(
     if len(targets) >= MIN_VALIDATION_USERS and len(split.train):
         log(f"fitting the validation model on {len(split.train):,} events before the validation cut")
         probe = build_bundle(dataset, split.train, config, FALLBACK_PARAMS, options)
-        choice = choose_ranker(probe, targets, split.cutoff, k=BLEND_K, seed=config.seed, log=log)
+        catalog = Catalog.from_bundle(probe, search=options.search)  # the search export and the service use
+        choice = choose_ranker(probe, targets, split.cutoff, k=BLEND_K, seed=config.seed, catalog=catalog, log=log)
         params, metrics = choice.params, dict(choice.metrics)
     else:
         log(f"{len(targets)} validation customers after the time cut: using the fallback blend")
@@ -58,8 +61,13 @@ def fit_ranker(
 
 
 def train_bundle(
-    dataset: Dataset, config: TrainingConfig, out_dir: Path, progress: bool = False, log: Log = _quiet
+    dataset: Dataset,
+    config: TrainingConfig,
+    out_dir: Path,
+    progress: bool = False,
+    log: Log = _quiet,
+    search: SearchConfig = DEFAULT_SEARCH,
 ) -> Path:
     """Train on a loaded dataset and write a new bundle version under out_dir; returns its path."""
-    bundle = fit_ranker(dataset, dataset.events, config, BuildOptions(progress=progress), log)
+    bundle = fit_ranker(dataset, dataset.events, config, BuildOptions(progress=progress, search=search), log)
     return save_bundle(bundle, out_dir)

@@ -12,6 +12,7 @@ from omnirec.scoring import Catalog, Components, RankRequest, context_from_bundl
 from omnirec.scoring.candidates import GENERATORS, CandidateBatch, build_candidates
 from omnirec.scoring.context import UserContext
 from omnirec.scoring.ranker import components_of
+from omnirec.scoring.search_config import DEFAULT_SEARCH, SearchConfig
 
 BATCH = 512  # customers per feature computation: bounded memory, few numpy calls
 
@@ -35,10 +36,15 @@ def _batches(
 
 
 def rank_users(
-    bundle: ModelBundle, users: Sequence[str], now: int, k: int, channel: str | None = None
+    bundle: ModelBundle,
+    users: Sequence[str],
+    now: int,
+    k: int,
+    channel: str | None = None,
+    search: SearchConfig = DEFAULT_SEARCH,
 ) -> list[list[str]]:
-    """Top-k item ids per user exactly as `omnirec export` / the service rank them."""
-    catalog = Catalog.from_bundle(bundle)
+    """Top-k item ids per user exactly as `omnirec export` / the service rank them (with the same `search`)."""
+    catalog = Catalog.from_bundle(bundle, search=search)
     out: list[list[str]] = []
     for _, contexts in _batches(catalog, bundle, users):
         for ranking in rank_batch(catalog, contexts, RankRequest(now=now, k=k, channel=channel)):

@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from omnirec.bundle import load_bundle
+from omnirec.cli.search_settings import SETTINGS_HELP, load_search_config
 from omnirec.errors import BundleError
 from omnirec.exporting.recommendations import export_recommendations, read_user_ids
-from omnirec.scoring.search import DEFAULT_ANN_THRESHOLD
 
 console = Console(stderr=True)
 
@@ -35,6 +35,7 @@ def recommendations(
     k: int = typer.Option(10, "--k", min=1, max=1000, help="Items per user."),
     channel: str = typer.Option("email", "--channel", help="Channel the list is for (availability, popularity)."),
     exclude: str = typer.Option("purchased", "--exclude", help="purchased | seen | none"),
+    settings_file: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
 ) -> None:
     """Write k recommendations per user as JSON lines, scored exactly as the service scores them.
 
@@ -44,6 +45,7 @@ def recommendations(
     """
     if exclude not in ("purchased", "seen", "none"):
         raise typer.BadParameter("must be purchased, seen or none", param_hint="--exclude")
+    search = load_search_config(settings_file)
     try:
         bundle = load_bundle(model)
         user_ids = read_user_ids(users)
@@ -53,12 +55,19 @@ def recommendations(
     except (OSError, UnicodeDecodeError) as exc:
         console.print(f"[red]error:[/red] cannot read the users file {users}: {exc}")
         raise typer.Exit(2) from exc
-    if bundle.n_items >= DEFAULT_ANN_THRESHOLD:
+    if bundle.n_items >= search.ann_threshold:
         console.print(f"building the HNSW index of {bundle.n_items:,} items first (one thread, as the service does)")
     with progress_bar() as bar:
         task = bar.add_task("export recommendations", total=len(user_ids))
         summary = export_recommendations(
-            bundle, user_ids, out, k=k, channel=channel, exclude=exclude, progress=lambda n: bar.advance(task, n)
+            bundle,
+            user_ids,
+            out,
+            k=k,
+            channel=channel,
+            exclude=exclude,
+            progress=lambda n: bar.advance(task, n),
+            search=search,
         )
     console.print(
         f"wrote {summary.users} users ({summary.known_users} known to model {summary.model_version}) to {out}"

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from omnirec.cli.data_commands import DATA_ERROR_EXIT_CODE, report_data_error
+from omnirec.cli.search_settings import SETTINGS_HELP, load_search_config
 from omnirec.errors import DataError
 from omnirec.training_config import TrainingConfig
 
@@ -36,6 +37,7 @@ def train(
     seed: int | None = typer.Option(None, "--seed", help="Random seed (overrides the config)."),
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="LightFM epochs (overrides the config)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output; only the bundle path."),
+    settings_file: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
 ) -> None:
     """Train the hybrid model and the ranker blend, write a versioned bundle, print its path last.
 
@@ -48,12 +50,13 @@ def train(
 
     err = Console(stderr=True, quiet=quiet)
     config = _config(config_file, seed=seed, epochs=epochs)
+    search = load_search_config(settings_file)
     try:
         dataset = load_dataset(data, config, warn=lambda msg: err.print(f"[yellow]warning:[/] {msg}"))
     except DataError as exc:
         report_data_error(exc)
     err.print(f"{len(dataset.events):,} events from {data}")
-    path = train_bundle(dataset, config, out, progress=not quiet, log=lambda msg: err.print(msg))
+    path = train_bundle(dataset, config, out, progress=not quiet, log=lambda msg: err.print(msg), search=search)
     print(path)
 
 

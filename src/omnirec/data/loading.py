@@ -13,11 +13,13 @@ Fatal (DataError naming file, row, column and what was expected; nothing is half
 or required column, an empty required value, an unparseable timestamp, an event type not in the
 training config's ``event_weights``, a channel not in ``channel_weights`` (unless
 ``allow_unknown_channels``), a non-numeric quantity or price, a duplicate id in items/users, a duplicate
-``event_id``, a file without data rows, a row with the wrong number of fields, bytes that are not UTF-8.
+``event_id``, a file without data rows, a row with the wrong number of fields, bytes that are not UTF-8,
+a column named in the training config's ``numeric_columns`` that holds text.
 
 Kept or skipped with one counted warning per kind (in ``Dataset.warnings`` and sent to ``warn``):
 
 - unknown extra event columns: ignored.
+- a column named in ``categorical_columns`` / ``numeric_columns`` that neither items nor users has.
 - events whose item is missing from items.csv (or user from users.csv): KEPT. New items and
   customers are normal; they are trained on ids alone, without features.
 - a purchase with quantity 0: SKIPPED (it records no sale).
@@ -62,6 +64,7 @@ def load_dataset(folder: Path, config: TrainingConfig, *, warn: Callable[[str], 
     events = read_events(events_path, config, warnings)
     items = read_features(items_path, Columns.Item) if items_path else None
     users = read_features(users_path, Columns.User) if users_path else None
+    _check_column_kinds(config, warnings, (items, items_path), (users, users_path))
     events, keep = _apply_purchase_quantity_rule(events, config, warnings, events_path.name)
     order = np.argsort(events.timestamps, kind="stable")
     if keep is not None:
@@ -80,6 +83,30 @@ def load_dataset(folder: Path, config: TrainingConfig, *, warn: Callable[[str], 
         fingerprint=fingerprint_files(paths),
         warnings=warnings.emit(warn),
     )
+
+
+def _check_column_kinds(
+    config: TrainingConfig, warnings: LoadWarnings, *tables: tuple[FeatureTable | None, Path | None]
+) -> None:
+    """A numeric_columns override of a text column is fatal; an override naming no column is a warning."""
+    seen: set[str] = set()
+    for table, path in tables:
+        if table is None or path is None:
+            continue
+        seen.update(table.categorical, table.numeric)
+        for name in config.numeric_columns:
+            values = table.categorical.get(name)
+            if values is not None and (values != "").any():
+                text = values[values != ""][0]
+                raise DataError(
+                    path.name,
+                    f"numeric_columns in the training config names this column, but it holds text ({text!r}); "
+                    "remove it from numeric_columns or fix the values",
+                    column=name,
+                )
+    unknown = sorted((set(config.categorical_columns) | set(config.numeric_columns)) - seen)
+    if unknown:
+        warnings.note(f"categorical_columns / numeric_columns name columns no feature file has: {unknown}")
 
 
 def fingerprint_files(paths: list[Path]) -> str:

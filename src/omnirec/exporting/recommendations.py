@@ -15,6 +15,7 @@ import msgspec
 
 from omnirec.bundle.format import ModelBundle
 from omnirec.scoring import Catalog, Ranking, RankRequest, context_from_bundle, rank_batch
+from omnirec.scoring.search_config import DEFAULT_SEARCH, SearchConfig
 
 
 class ExportedItem(msgspec.Struct, kw_only=True):
@@ -60,9 +61,9 @@ def read_user_ids(path: Path) -> list[str]:
 class BundleRecommender:
     """Recommends from a bundle alone, through the same ranker the service uses."""
 
-    def __init__(self, bundle: ModelBundle) -> None:
+    def __init__(self, bundle: ModelBundle, search: SearchConfig = DEFAULT_SEARCH) -> None:
         self.bundle = bundle
-        self.catalog = Catalog.from_bundle(bundle)
+        self.catalog = Catalog.from_bundle(bundle, search=search)
         self.user_index = {u: i for i, u in enumerate(bundle["user_ids"].tolist())}
 
     def recommend(self, user_id: str, request: RankRequest) -> ExportedRecommendations:
@@ -92,9 +93,12 @@ def export_recommendations(
     exclude: str = "purchased",
     progress: Callable[[int], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    search: SearchConfig = DEFAULT_SEARCH,
 ) -> ExportSummary:
-    """Write one JSON object per user to `out` (written to a temp file, then renamed)."""
-    recommender = BundleRecommender(bundle)
+    """Write one JSON object per user to `out` (written to a temp file, then renamed).
+
+    `search` must be the service's (Settings.search) for the lists to equal what the API answers."""
+    recommender = BundleRecommender(bundle, search)
     now = int(time.time())
     request = RankRequest(now=now, k=k, channel=channel, exclude=exclude)
     encoder = msgspec.json.Encoder()

@@ -12,7 +12,8 @@ from omnirec.columns import ALL_CHANNELS, DEFAULT_EVENT_WEIGHTS
 from omnirec.scoring.cooccurrence import neighbours_from_arrays
 from omnirec.scoring.feature_names import FEATURE_INDEX
 from omnirec.scoring.item_filter import ItemFilter
-from omnirec.scoring.search import DEFAULT_ANN_THRESHOLD, ItemSearch, build_search
+from omnirec.scoring.search import ItemSearch, build_search
+from omnirec.scoring.search_config import DEFAULT_SEARCH, SearchConfig
 from omnirec.scoring.trees import CompiledTrees
 
 # Arrays the service loads per version (everything item-level; per-user data is read per request).
@@ -75,13 +76,16 @@ class Catalog:
         cls,
         manifest: BundleManifest,
         arrays: Mapping[str, np.ndarray],
-        ann_threshold: int = DEFAULT_ANN_THRESHOLD,
         background_index: bool = False,
+        *,
+        search: SearchConfig = DEFAULT_SEARCH,
     ) -> Catalog:
         """Build from catalogue arrays (a bundle's, or the store's copy of them) and the manifest.
 
-        With `background_index` an HNSW index (catalogues of ann_threshold items or more) is built in a
-        thread while exact search answers (the service); without, it is built before this returns.
+        `search` is the one search configuration (Settings.search) that the trainer, `omnirec export`
+        and the service all pass, so they rank alike. With `background_index` an HNSW index (catalogues
+        of search.ann_threshold items or more) is built in a thread while exact search answers (the
+        service); without, it is built before this returns.
         """
         item_ids = arrays["item_ids"]
         vectors = np.ascontiguousarray(arrays["item_vectors"], dtype=np.float32)
@@ -111,7 +115,7 @@ class Catalog:
             neighbour_arrays={k: _neighbour_arrays(arrays, k, item_ids.shape[0]) for k in NEIGHBOUR_KINDS},
             index={str(item): i for i, item in enumerate(item_ids.tolist())},
             user_feature_index={str(f): i for i, f in enumerate(feature_names.tolist())},
-            search=build_search(vectors, biases, ann_threshold=ann_threshold, background=background_index),
+            search=build_search(vectors, biases, search, background=background_index),
             popular_order=tuple(_popular_order(popularity[r], channel_mask[:, r]) for r in range(popularity.shape[0])),
             channel_share=tuple(
                 float(channel_mask[:, r].mean()) if len(channel_mask) else 1.0 for r in range(channel_mask.shape[1])
@@ -122,8 +126,9 @@ class Catalog:
         )
 
     @classmethod
-    def from_bundle(cls, bundle: ModelBundle, ann_threshold: int = DEFAULT_ANN_THRESHOLD) -> Catalog:
-        return cls.from_arrays(bundle.manifest, bundle.arrays, ann_threshold=ann_threshold)
+    def from_bundle(cls, bundle: ModelBundle, *, search: SearchConfig = DEFAULT_SEARCH) -> Catalog:
+        """A bundle's catalogue, its HNSW index (if any) built before this returns."""
+        return cls.from_arrays(bundle.manifest, bundle.arrays, search=search)
 
     @property
     def n_items(self) -> int:

@@ -15,13 +15,12 @@ from typing import Protocol
 
 import numpy as np
 
+from omnirec.scoring.distinct_rows import DistinctRows
 from omnirec.scoring.item_filter import ItemFilter
+from omnirec.scoring.search_config import DEFAULT_ANN_THRESHOLD as DEFAULT_ANN_THRESHOLD  # re-exported
+from omnirec.scoring.search_config import DEFAULT_SEARCH, SearchConfig
 
 log = logging.getLogger(__name__)
-# Catalogues from this size use HNSW. At 100k items x 64 dims one exact scan (GEMV) costs 1.4-2.7 ms on
-# the 2-core build box and an HNSW query 0.14-0.6 ms, with recall@100 0.96 on a trained instacart model
-# (benchmarks/RESULTS.md, "Serving / Round 2"): a worker cannot serve 500 req/s with a 10 ms p99 while scanning.
-DEFAULT_ANN_THRESHOLD = 50_000
 Allowed = ItemFilter | np.ndarray | None  # a filter, a whole boolean mask, or None for every item
 
 
@@ -31,21 +30,34 @@ class ItemSearch(Protocol):
         """What answers queries now: exact or hnsw."""
 
     def top(self, query: np.ndarray, n: int, allowed: Allowed) -> np.ndarray:
-        """Indices of the n best-scoring allowed items, best first."""
+        """Indices of the n best-scoring allowed items, best first; fewer only when fewer are allowed."""
 
 
 class ExactSearch:
-    """Scores every item: exact; one pass over the vectors (memory-bound) plus one partition per query."""
+    """Scores every item: exact; one pass over the vectors (memory-bound) plus one partition per query.
+
+    A catalogue with duplicate rows is scored once per distinct row, so equal rows score exactly equal."""
 
     kind = "exact"
 
-    def __init__(self, vectors: np.ndarray, biases: np.ndarray) -> None:
+    def __init__(self, vectors: np.ndarray, biases: np.ndarray, distinct: DistinctRows | None = None) -> None:
         self.vectors = vectors
         self.biases = biases
+        self.distinct = distinct if distinct is not None else DistinctRows.of(vectors, biases)
+
+    def scores(self, query: np.ndarray) -> np.ndarray:
+        """`vectors @ query + biases` for every item (float32, a new array)."""
+        q = query.astype(np.float32)
+        if self.distinct.all_distinct:
+            scores = self.vectors @ q
+            scores += self.biases
+            return scores
+        per_row = self.distinct.vectors @ q
+        per_row += self.distinct.biases
+        return per_row[self.distinct.group]
 
     def top(self, query: np.ndarray, n: int, allowed: Allowed) -> np.ndarray:
-        scores = self.vectors @ query.astype(np.float32)
-        scores += self.biases
+        scores = self.scores(query)
         if allowed is None or (isinstance(allowed, ItemFilter) and allowed.everything):
             return top_indices(scores, n)
         if isinstance(allowed, ItemFilter):
@@ -61,32 +73,59 @@ class ExactSearch:
 
 
 class HnswSearch:
-    """Approximate inner-product search; falls back to exact when filters leave too few hits."""
+    """Approximate inner-product search over the distinct rows; exact search answers whatever it cannot.
+
+    Never raises for a query: a fetch that covers every distinct row, an index that cannot return
+    enough neighbours (hnswlib's "Cannot return the results in a contiguous 2D array") and a filter
+    that leaves fewer than n of the fetched items all fall back to ExactSearch.
+    """
 
     kind = "hnsw"
 
-    def __init__(self, vectors: np.ndarray, biases: np.ndarray, ef: int = 200, m: int = 16, threads: int = 1) -> None:
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        biases: np.ndarray,
+        config: SearchConfig = DEFAULT_SEARCH,
+        threads: int = 1,
+        distinct: DistinctRows | None = None,
+    ) -> None:
         """Build the index. With one thread (the default) the same vectors give the same graph every time,
         so the service and `omnirec export` answer alike; more threads build faster but not reproducibly."""
         import hnswlib  # service dependency; imported lazily so small catalogues never build it
 
-        self.exact = ExactSearch(vectors, biases)
-        data = np.hstack([vectors, biases[:, None]]).astype(np.float32)
+        self.config = config
+        self.distinct = distinct if distinct is not None else DistinctRows.of(vectors, biases)
+        self.exact = ExactSearch(vectors, biases, self.distinct)
+        rows = self.distinct
+        data = np.hstack([rows.vectors, rows.biases[:, None]]).astype(np.float32)
         self.index = hnswlib.Index(space="ip", dim=data.shape[1])
-        self.index.init_index(max_elements=data.shape[0], ef_construction=ef, M=m, random_seed=7)
-        self.index.add_items(data, np.arange(data.shape[0]), num_threads=threads)
-        self.index.set_ef(ef)
+        self.index.init_index(
+            max_elements=max(1, rows.n_groups), ef_construction=config.ef, M=config.m, random_seed=config.seed
+        )
+        if rows.n_groups:
+            self.index.add_items(data, np.arange(rows.n_groups), num_threads=threads)
+        # hnswlib searches with max(ef, k), and k is the request's fetch: ef always covers the request.
+        self.index.set_ef(config.ef)
         self.index.set_num_threads(1)  # one query at a time per worker; workers scale across cores
+        self._fallbacks = 0
+
+    @property
+    def fallbacks(self) -> int:
+        """Queries that the index could not answer (hnswlib raised) and exact search did."""
+        return self._fallbacks
 
     def top(self, query: np.ndarray, n: int, allowed: Allowed) -> np.ndarray:
-        total = self.index.get_current_count()
+        total = self.distinct.group.shape[0]
         if isinstance(allowed, ItemFilter):
             fetch = overfetch(n, allowed, total)
         else:
             fetch = max(n * 4, 64) if allowed is not None else n
-        fetch = min(total, fetch)
-        labels, _ = self.index.knn_query(np.append(query, 1.0).astype(np.float32)[None, :], k=fetch)
-        found = labels[0].astype(np.int64)
+        if n <= 0 or fetch >= total or fetch >= self.distinct.n_groups:
+            return self.exact.top(query, n, allowed)  # every distinct row is wanted: a scan is exact and cheaper
+        found = self._nearest(query, fetch)
+        if found is None:
+            return self.exact.top(query, n, allowed)
         if isinstance(allowed, ItemFilter):
             found = allowed.keep(found)
         elif allowed is not None:
@@ -95,15 +134,37 @@ class HnswSearch:
             return self.exact.top(query, n, allowed)
         return found[:n]
 
+    def _nearest(self, query: np.ndarray, fetch: int) -> np.ndarray | None:
+        """At least `fetch` items of the best distinct rows the index finds, best first.
+
+        hnswlib orders equal distances by label, and labels number the rows by first occurrence, so ties
+        fall to the lower index as in exact search. None when hnswlib cannot return `fetch` rows (a graph
+        split into islands by near-identical or collinear rows)."""
+        try:
+            labels, _ = self.index.knn_query(np.append(query, 1.0).astype(np.float32)[None, :], k=fetch)
+        except RuntimeError as exc:
+            self._fallbacks += 1
+            if self._fallbacks == 1:  # once per index: a request path must not flood the log
+                log.warning("HNSW query fell back to exact search (%s); later fallbacks are counted only", exc)
+            return None
+        groups = labels[0].astype(np.int64)
+        rows = self.distinct
+        if rows.all_distinct:
+            return groups
+        enough = int(np.searchsorted(np.cumsum(rows.sizes(groups)), fetch)) + 1  # rows up to `fetch` items
+        return rows.expand(groups[:enough])
+
 
 class DeferredSearch:
     """Exact search at once, HNSW as soon as a daemon thread has built the index: loading never waits for it."""
 
-    def __init__(self, vectors: np.ndarray, biases: np.ndarray, threads: int = 1) -> None:
+    def __init__(
+        self, vectors: np.ndarray, biases: np.ndarray, config: SearchConfig = DEFAULT_SEARCH, threads: int = 1
+    ) -> None:
         self.exact = ExactSearch(vectors, biases)
         self._ann: HnswSearch | None = None
         self._done = threading.Event()
-        args = (vectors, biases, threads)
+        args = (vectors, biases, config, threads)
         self._thread = threading.Thread(target=self._build, args=args, name="hnsw-build", daemon=True)
         self._thread.start()
 
@@ -111,10 +172,10 @@ class DeferredSearch:
     def kind(self) -> str:
         return "hnsw" if self._ann is not None else "exact"
 
-    def _build(self, vectors: np.ndarray, biases: np.ndarray, threads: int) -> None:
+    def _build(self, vectors: np.ndarray, biases: np.ndarray, config: SearchConfig, threads: int) -> None:
         started = time.perf_counter()
         try:
-            self._ann = HnswSearch(vectors, biases, threads=threads)
+            self._ann = HnswSearch(vectors, biases, config, threads=threads, distinct=self.exact.distinct)
             log.info("HNSW index of %d items built in %.1f s", vectors.shape[0], time.perf_counter() - started)
         except Exception:  # keep serving with exact search; the log says why
             log.exception("building the HNSW index failed; this version keeps exact search")
@@ -132,15 +193,22 @@ class DeferredSearch:
 
 
 def build_search(
-    vectors: np.ndarray, biases: np.ndarray, ann_threshold: int = DEFAULT_ANN_THRESHOLD, background: bool = False
+    vectors: np.ndarray, biases: np.ndarray, config: SearchConfig = DEFAULT_SEARCH, background: bool = False
 ) -> ItemSearch:
-    """Exact below ann_threshold items, HNSW at or above it (benchmarks/ann_benchmark.py measures both).
+    """Exact below config.ann_threshold items, HNSW at or above it (benchmarks/ann_benchmark.py measures both).
 
     With `background` the HNSW index is built in a thread and exact search answers until it is ready.
+    An index that cannot be built leaves exact search answering (logged), never a failed load.
     """
-    if vectors.shape[0] < ann_threshold:
+    if vectors.shape[0] < config.ann_threshold:
         return ExactSearch(vectors, biases)
-    return DeferredSearch(vectors, biases) if background else HnswSearch(vectors, biases)
+    if background:
+        return DeferredSearch(vectors, biases, config)
+    try:
+        return HnswSearch(vectors, biases, config)
+    except Exception:  # hnswlib refusing a catalogue must not stop `omnirec train` or `export`
+        log.exception("building the HNSW index failed; exact search answers instead")
+        return ExactSearch(vectors, biases)
 
 
 def overfetch(n: int, allowed: ItemFilter, total: int) -> int:

@@ -33,7 +33,7 @@ def build_services(
     clock: Callable[[], float] = time.time,
 ) -> Services:
     reads = StoreReads(store, on_error=on_store_error)
-    models = ModelCache(reads, ann_threshold=settings.ann_threshold_items)
+    models = ModelCache(reads, search=settings.search)
     state = StoreState(store)
     return Services(
         reads=reads,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from omnirec.bundle.format import MANIFEST_ARRAY, BundleManifest, manifest_from_
 from omnirec.errors import NoActiveModel
 from omnirec.scoring import Catalog
 from omnirec.scoring.catalog import CATALOG_ARRAYS
+from omnirec.scoring.search_config import DEFAULT_SEARCH, SearchConfig
 from omnirec.service.reads import StoreReads
 
 log = logging.getLogger(__name__)
@@ -40,9 +42,9 @@ class ModelCache:
     load does a request wait for it.
     """
 
-    def __init__(self, reads: StoreReads, ann_threshold: int, keep: int = 2) -> None:
+    def __init__(self, reads: StoreReads, search: SearchConfig = DEFAULT_SEARCH, keep: int = 2) -> None:
         self._reads = reads
-        self._ann_threshold = ann_threshold
+        self._search = search
         self._keep = keep
         self._models: OrderedDict[str, LoadedModel] = OrderedDict()  # oldest first
         self._loading: dict[str, asyncio.Task[LoadedModel]] = {}
@@ -123,7 +125,8 @@ class ModelCache:
             raise NoActiveModel(f"model version {version!r} cannot be loaded from the store: {exc}") from exc
         # Precomputing the catalogue's orders is CPU work: keep it off the event loop. A large catalogue's
         # HNSW index builds in its own thread meanwhile; the version serves with exact search until then.
-        catalog = await asyncio.to_thread(Catalog.from_arrays, manifest, arrays, self._ann_threshold, True)
+        load = functools.partial(Catalog.from_arrays, manifest, arrays, True, search=self._search)
+        catalog = await asyncio.to_thread(load)
         return LoadedModel(version=version, manifest=manifest, catalog=catalog)
 
     def _loaded(self, version: str, task: asyncio.Task[LoadedModel]) -> None:
