@@ -89,3 +89,21 @@ def test_ranking_with_learned_trees_imports_no_training_code(tmp_path: Path) -> 
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_service_does_not_import_the_loader_or_pyarrow() -> None:
+    code = (
+        "import sys, omnirec.cli.main, omnirec.api.app, omnirec.api.asgi; "
+        "import omnirec.service.events; "
+        "cli = sorted(m for m in sys.modules if m.split('.')[0] == 'pyarrow'); "
+        "print(cli); sys.exit(1 if cli else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    code = (
+        "import sys, omnirec.api.app, omnirec.api.asgi; "
+        "loader = sorted(m for m in sys.modules if m.startswith(('omnirec.data.loading', 'omnirec.data.table'))); "
+        "print(loader); sys.exit(1 if loader else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -324,3 +325,138 @@ def test_column_overrides_naming_no_column_warn(tmp_path: Path) -> None:
 def test_training_config_refuses_a_column_in_both_override_lists() -> None:
     with pytest.raises(ValueError, match="both"):
         TrainingConfig(categorical_columns=("price",), numeric_columns=("price",))
+
+
+# --- Parquet ------------------------------------------------------------------------------------
+
+
+def write_parquet(path: Path, columns: dict[str, list[object]], types: dict[str, object] | None = None) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([(name, (types or {}).get(name) or pa.string()) for name in columns])
+    pq.write_table(pa.table(columns, schema=schema), path)
+    return path
+
+
+def test_parquet_folder_loads_like_csv(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    plain = load(write_tiny_folder(tmp_path / "csv"))
+    folder = tmp_path / "parquet"
+    folder.mkdir()
+    write_parquet(
+        folder / "events.parquet",
+        {
+            "user_id": ["u1", "u1", "u2", "u2", "u3", "u3"],
+            "item_id": ["i1", "i1", "i2", "i3", "i1", "i4"],
+            "event_type": ["view", "purchase", "purchase", "view", "add_to_cart", "purchase"],
+            "channel": ["web", "web", "store", "app", "app", "app"],
+            "timestamp": [
+                datetime(2024, 1, 1, 10, 0, tzinfo=UTC),
+                datetime(2024, 1, 1, 10, 5, tzinfo=UTC),
+                datetime(2024, 1, 1, 9, 0, tzinfo=UTC),
+                datetime(2024, 1, 2, 8, 0, tzinfo=UTC),
+                datetime(2024, 1, 2, 12, 0, tzinfo=UTC),
+                datetime(2024, 1, 3, 12, 0, tzinfo=UTC),
+            ],
+            "quantity": [None, 1, 2, None, 1, 1],
+            "price": [9.99, 9.99, 4.5, None, 9.99, 120.0],
+        },
+        {"timestamp": pa.timestamp("ms", "UTC"), "quantity": pa.int32(), "price": pa.float64()},
+    )
+    write_parquet(folder / "items.parquet", {"item_id": ["i1", "i2", "i3", "i4"], "price": [9.99, 4.5, None, 120.0]},
+                  {"price": pa.float64()})  # fmt: skip
+    dataset = load(folder)
+    events = dataset.events
+    for name in ("user_ids", "item_ids", "event_types", "channels", "timestamps", "quantity"):
+        assert getattr(events, name).tolist() == getattr(plain.events, name).tolist(), name
+    assert np.array_equal(events.price, plain.events.price, equal_nan=True)
+    assert dataset.items is not None and set(dataset.items.numeric) == {"price"}
+    assert np.isnan(dataset.items.numeric["price"][2])
+
+
+def test_parquet_integer_ids_and_unix_seconds(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    write_parquet(
+        tmp_path / "events.parquet",
+        {"user_id": [7, 8], "item_id": [100, 101], "event_type": ["view", "view"], "timestamp": [1483228800, 5]},
+        {"user_id": pa.int64(), "item_id": pa.int64(), "timestamp": pa.int64()},
+    )
+    events = load(tmp_path).events
+    assert events.user_ids.tolist() == ["8", "7"] and events.timestamps.tolist() == [5, 1483228800]
+
+
+def test_parquet_null_in_required_column_names_the_row(tmp_path: Path) -> None:
+    write_parquet(
+        tmp_path / "events.parquet",
+        {"user_id": ["u1", None], "item_id": ["i1", "i2"], "event_type": ["view", "view"],
+         "timestamp": ["2024-01-01", "2024-01-02"]},
+    )  # fmt: skip
+    with pytest.raises(DataError) as exc:
+        load(tmp_path)
+    assert "empty" in assert_error(exc, "events.parquet", 2, "user_id")  # Parquet: row 1 is the first data row
+
+
+def test_parquet_unknown_event_type_is_fatal(tmp_path: Path) -> None:
+    write_parquet(
+        tmp_path / "events.parquet",
+        {"user_id": ["u1", "u1"], "item_id": ["i1", "i2"], "event_type": ["view", "like"],
+         "timestamp": ["2024-01-01", "2024-01-02"]},
+    )  # fmt: skip
+    with pytest.raises(DataError) as exc:
+        load(tmp_path)
+    message = assert_error(exc, "events.parquet", 2, "event_type")
+    assert "unknown event_type 'like'" in message and "np.str_" not in message
+
+
+@pytest.mark.parametrize("content", [b"", b"PAR1 not really parquet", b"user_id,item_id\nu1,i1\n"])
+def test_bad_parquet_file_is_a_data_error(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "events.parquet").write_bytes(content)
+    with pytest.raises(DataError) as exc:
+        load(tmp_path)
+    assert "events.parquet" in str(exc.value) and "not a readable Parquet file" in str(exc.value)
+
+
+def test_csv_and_parquet_of_one_stem_is_ambiguous(tmp_path: Path) -> None:
+    folder = write_tiny_folder(tmp_path)
+    write_parquet(folder / "events.parquet", {"user_id": ["u1"]})
+    with pytest.raises(DataError, match="keep only one"):
+        load(folder)
+
+
+def test_padded_numbers_and_fractional_times_take_the_exact_path(tmp_path: Path) -> None:
+    body = "u1,i1,purchase,web,2017-01-01T00:00:00.750Z, 2 ,1.5\nu1,i1,view,web,2017-01-01T00:00:01+00:00,,\n"
+    events = load(events_folder(tmp_path, body)).events
+    assert events.timestamps.tolist() == [1483228800, 1483228801] and events.quantity.tolist() == [2.0, 1.0]
+
+
+def test_first_bad_value_in_file_order_is_reported(tmp_path: Path) -> None:
+    body = "u1,i1,view,web,2024-01-01,,zz\nu1,i1,view,web,2024-01-01,,aa\nu1,i1,view,web,2024-01-01,,zz\n"
+    with pytest.raises(DataError) as exc:
+        load(events_folder(tmp_path, body))
+    assert "'zz'" in assert_error(exc, "events.csv", 2, "price")
+
+
+def test_string_columns_are_dictionary_encoded(tmp_path: Path) -> None:
+    events = load(write_tiny_folder(tmp_path)).events
+    coded = events.coded["event_types"]
+    assert coded.codes.dtype == np.int32 and coded.values.tolist() == ["add_to_cart", "purchase", "view"]
+    assert events.take(np.array([0, 1])).user_ids.tolist() == TINY_SORTED_USERS[:2]
+
+
+def test_event_ids_are_unique_per_user(tmp_path: Path) -> None:
+    header = "event_id,user_id,item_id,event_type,timestamp"
+    shared = "e1,u1,i1,view,2024-01-01\ne1,u2,i1,view,2024-01-01\ne2,u1,i1,view,2024-01-02\n"
+    assert len(load(events_folder(tmp_path / "ok", shared, header=header)).events) == 3
+    with pytest.raises(DataError) as exc:
+        load(events_folder(tmp_path / "bad", shared + "e2,u1,i2,view,2024-01-03\n", header=header))
+    message = assert_error(exc, "events.csv", 5, "event_id")
+    assert "'e2' for user 'u1' (first seen in row 4)" in message
+
+
+def test_a_numeric_override_of_text_prints_the_value_plainly(tmp_path: Path) -> None:
+    with pytest.raises(DataError) as exc:
+        load(write_tiny_folder(tmp_path), TrainingConfig(numeric_columns=("brand",)))
+    assert "('Whiskerly')" in str(exc.value) and "np.str_" not in str(exc.value)

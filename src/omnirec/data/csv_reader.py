@@ -1,4 +1,7 @@
-"""Chunked CSV reading for the data folder: plain or gzip, UTF-8, rows numbered like a spreadsheet.
+"""Finding the data files, and the exact (slow) CSV reader that names the row of a problem.
+
+The loader reads files with pyarrow (`table_reader`); this reader checks headers and, when pyarrow refuses a
+file or an error needs its row number, re-reads it to say which row and why.
 
 Row numbers follow one convention everywhere: the header is row 1 and the first data row is row 2
 (they equal line numbers unless a quoted field spans several lines).
@@ -27,16 +30,27 @@ _T = TypeVar("_T")
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
+DATA_SUFFIXES = (".csv", ".csv.gz", ".parquet")
+
+
+def is_parquet(path: Path) -> bool:
+    """Parquet by file name (`.parquet`); everything else is read as CSV."""
+    return path.name.endswith(".parquet")
+
+
 def find_data_file(folder: Path, stem: str, *, required: bool) -> Path | None:
-    """`<stem>.csv` or `<stem>.csv.gz` in folder; DataError when required and absent, or when both exist."""
-    plain, gz = folder / f"{stem}.csv", folder / f"{stem}.csv.gz"
-    if plain.exists() and gz.exists():
-        raise DataError(str(plain), f"both {plain.name} and {gz.name} exist; keep only one")
-    for path in (plain, gz):
-        if path.exists():
-            return path
+    """`<stem>.csv`, `<stem>.csv.gz` or `<stem>.parquet` in folder; DataError when required and absent, or when
+    more than one exists."""
+    candidates = [folder / f"{stem}{suffix}" for suffix in DATA_SUFFIXES]
+    found = [path for path in candidates if path.exists()]
+    if len(found) > 1:
+        names = " and ".join(path.name for path in found)
+        raise DataError(str(found[0]), f"both {names} exist; keep only one")
+    if found:
+        return found[0]
     if required:
-        raise DataError(str(plain), f"missing: the data folder {folder} needs {plain.name} or {gz.name}")
+        names = ", ".join(path.name for path in candidates[:-1]) + f" or {candidates[-1].name}"
+        raise DataError(str(candidates[0]), f"missing: the data folder {folder} needs {names}")
     return None
 
 

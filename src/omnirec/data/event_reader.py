@@ -1,4 +1,5 @@
-"""events.csv(.gz) to validated column arrays: required columns, event types, channels, numbers, ids."""
+"""events.csv(.gz) or events.parquet to a validated EventLog: required columns, event types, channels,
+numbers, unique event ids."""
 
 from __future__ import annotations
 
@@ -7,144 +8,111 @@ from pathlib import Path
 import numpy as np
 
 from omnirec.columns import DEFAULT_CHANNEL, Columns
-from omnirec.data.csv_reader import CsvFile, RowChunk
-from omnirec.data.event_log import EventLog
+from omnirec.data.arrow_columns import (
+    Rows,
+    check_allowed,
+    coded_strings,
+    float_values,
+    required_coded,
+    timestamp_values,
+)
+from omnirec.data.event_log import CodedStrings, EventLog
 from omnirec.data.load_warnings import LoadWarnings
-from omnirec.data.values import first_empty, float_column, string_column, timestamp_column
+from omnirec.data.table_reader import RawTable, read_header, read_table
 from omnirec.errors import DataError
 from omnirec.training_config import TrainingConfig
 
 _STRING_OPTIONAL = {Columns.Session: "session_ids", Columns.Store: "store_ids", Columns.EventId: "event_ids"}
 _KNOWN = frozenset((*Columns.REQUIRED_EVENT, *Columns.OPTIONAL_EVENT))
+_TYPE_HOW = "add it with a weight under [event_weights] in the training settings TOML (--config)"
+_CHANNEL_HOW = "add it under [channel_weights] in the training settings TOML, or set allow_unknown_channels = true"
 
 
 def read_events(path: Path, config: TrainingConfig, warnings: LoadWarnings) -> EventLog:
     """All rows of an events file as an EventLog in file order; DataError on the first invalid row."""
-    valid_types = frozenset(config.event_weights)
-    valid_channels = None if config.allow_unknown_channels else frozenset(config.channel_weights)
-    parts: dict[str, list[np.ndarray]] = {name: [] for name in EventLog.__dataclass_fields__}
-    with CsvFile(path) as csv_file:
-        name = csv_file.name
-        header = csv_file.header
-        for column in Columns.REQUIRED_EVENT:
-            if column not in header:
-                raise DataError(
-                    name,
-                    f"missing required column; the header must contain {','.join(Columns.REQUIRED_EVENT)} "
-                    f"(found: {','.join(header)})",
-                    row=1,
-                    column=column,
-                )
-        unknown = [column for column in header if column not in _KNOWN]
-        if unknown:
-            warnings.note(
-                f"{name}: ignored unknown columns {', '.join(unknown)} "
-                f"(known optional columns: {', '.join(Columns.OPTIONAL_EVENT)})"
+    name, header = str(path), read_header(path)
+    for column in Columns.REQUIRED_EVENT:
+        if column not in header:
+            raise DataError(
+                name,
+                f"missing required column; the header must contain {','.join(Columns.REQUIRED_EVENT)} "
+                f"(found: {','.join(header)})",
+                row=1,
+                column=column,
             )
-        position = {column: header.index(column) for column in header if column in _KNOWN}
-        for chunk in csv_file.chunks():
-            columns = {column: chunk.columns[index] for column, index in position.items()}
-            for key, values in _convert_chunk(columns, chunk, name, valid_types, valid_channels).items():
-                parts[key].append(values)
-    # Column by column, dropping each column's chunks once joined, to keep the peak memory low.
-    log = EventLog(**{key: np.concatenate(parts.pop(key)) for key in list(parts)})
-    _check_unique_event_ids(log, csv_file, name)
+    unknown = [column for column in header if column not in _KNOWN]
+    if unknown:
+        warnings.note(
+            f"{name}: ignored unknown columns {', '.join(unknown)} "
+            f"(known optional columns: {', '.join(Columns.OPTIONAL_EVENT)})"
+        )
+    table = read_table(path, wanted=sorted(_KNOWN))
+    coded, numbers = _convert(table, config)
+    log = EventLog(**coded, timestamps=numbers["timestamps"], quantity=numbers["quantity"], price=numbers["price"])
+    _check_unique_event_ids(log.coded["event_ids"], log.coded["user_ids"], table.rows, name)
     return log
 
 
-def _convert_chunk(
-    columns: dict[str, tuple[str, ...]],
-    chunk: RowChunk,
-    name: str,
-    valid_types: frozenset[str],
-    valid_channels: frozenset[str] | None,
-) -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {}
-    for column, key in (
-        (Columns.User, "user_ids"),
-        (Columns.Item, "item_ids"),
-        (Columns.EventType, "event_types"),
-    ):
-        out[key] = _required_strings(columns[column], chunk, name, column)
-    _check_allowed(
-        out["event_types"],
-        valid_types,
-        chunk,
-        name,
-        Columns.EventType,
-        "add it with a weight under [event_weights] in the training settings TOML (--config)",
-    )
-    raw_times = columns[Columns.Timestamp]
-    _required_strings(raw_times, chunk, name, Columns.Timestamp)
-    out["timestamps"] = timestamp_column(raw_times, file=name, column=Columns.Timestamp, chunk=chunk)
-    size = len(chunk)
-    if Columns.Channel in columns:
-        channels = string_column(columns[Columns.Channel])
-        channels = np.where(channels == "", DEFAULT_CHANNEL, channels)
-        if valid_channels is not None:
-            _check_allowed(
-                channels,
-                valid_channels,
-                chunk,
-                name,
-                Columns.Channel,
-                "add it under [channel_weights] in the training settings TOML, or set allow_unknown_channels = true",
-            )
-        out["channels"] = channels
-    else:
-        out["channels"] = np.full(size, DEFAULT_CHANNEL)
+def _convert(table: RawTable, config: TrainingConfig) -> tuple[dict[str, CodedStrings], dict[str, np.ndarray]]:
+    """(string columns, number columns), column by column, each raw column released once converted."""
+    name, rows, size = table.name, table.rows, table.num_rows
+    out: dict[str, CodedStrings] = {}
+    numbers: dict[str, np.ndarray] = {}
+    for column, key in ((Columns.User, "user_ids"), (Columns.Item, "item_ids")):
+        out[key] = required_coded(table.pop(column), name, column, rows)
+    types = required_coded(table.pop(Columns.EventType), name, Columns.EventType, rows)
+    check_allowed(types, frozenset(config.event_weights), name, Columns.EventType, _TYPE_HOW, rows)
+    out["event_types"] = types
+    numbers["timestamps"] = timestamp_values(table.pop(Columns.Timestamp), name, Columns.Timestamp, rows)
+    out["channels"] = _channels(table, config, rows)
     for column, key, default in ((Columns.Quantity, "quantity", 1.0), (Columns.Price, "price", np.nan)):
-        if column in columns:
-            values = float_column(columns[column], default=default, file=name, column=column, chunk=chunk)
+        if column in table.columns:
+            values = float_values(table.pop(column), default, name, column, rows)
         else:
             values = np.full(size, default)
-        out[key] = values.astype(np.float32)
+        numbers[key] = values.astype(np.float32)
     for column, key in _STRING_OPTIONAL.items():
-        out[key] = string_column(columns[column]) if column in columns else np.full(size, "")
-    return out
+        out[key] = coded_strings(table.pop(column)) if column in table.columns else _constant(size, "")
+    return out, numbers
 
 
-def _required_strings(values: tuple[str, ...], chunk: RowChunk, name: str, column: str) -> np.ndarray:
-    array = string_column(values)
-    empty = first_empty(array)
-    if empty is not None:
-        raise DataError(name, "empty value in a required column", row=chunk.row_of(empty), column=column)
-    return array
+def _channels(table: RawTable, config: TrainingConfig, rows: Rows) -> CodedStrings:
+    if Columns.Channel not in table.columns:
+        return _constant(table.num_rows, DEFAULT_CHANNEL)
+    raw = coded_strings(table.pop(Columns.Channel))
+    channels = CodedStrings.from_dictionary(raw.codes, np.where(raw.values == "", DEFAULT_CHANNEL, raw.values))
+    if not config.allow_unknown_channels:
+        allowed = frozenset(config.channel_weights)
+        check_allowed(channels, allowed, table.name, Columns.Channel, _CHANNEL_HOW, rows)
+    return channels
 
 
-def _check_allowed(
-    values: np.ndarray, allowed: frozenset[str], chunk: RowChunk, name: str, column: str, how: str
-) -> None:
-    unknown = set(values.tolist()) - allowed
-    if not unknown:
+def _constant(size: int, value: str) -> CodedStrings:
+    return CodedStrings(np.zeros(size, dtype=np.int32), np.array([value], dtype=str))
+
+
+def _check_unique_event_ids(event_ids: CodedStrings, user_ids: CodedStrings, rows: Rows, name: str) -> None:
+    """An event is identified by (user_id, event_id), as the service stores it: two customers' clients may well
+    pick the same event_id, a customer's repeated one is fatal. The later row of the first repeated pair (in
+    file order) is named. Works on the codes: globally unique ids (the usual case) cost one comparison."""
+    empty = np.flatnonzero(event_ids.values == "")
+    present = np.flatnonzero(event_ids.codes != empty[0]) if empty.size else np.arange(len(event_ids))
+    if present.size == 0 or event_ids.values.size - empty.size == present.size:
         return
-    index = int(np.flatnonzero(np.isin(values, sorted(unknown)))[0])
-    raise DataError(
-        name,
-        f"unknown {column} {values[index]!r}; valid: {', '.join(sorted(allowed))}. To accept it, {how}",
-        row=chunk.row_of(index),
-        column=column,
-    )
-
-
-def _check_unique_event_ids(log: EventLog, spans: CsvFile, name: str) -> None:
-    """An event is identified by (user_id, event_id), as the service stores it: two customers' clients may
-    well pick the same event_id, a customer's repeated one is a duplicate."""
-    present = np.flatnonzero(log.event_ids != "")
-    if present.size == 0:
-        return
-    keys = np.char.add(np.char.add(log.user_ids[present].astype(str), "\x00"), log.event_ids[present].astype(str))
+    keys = user_ids.codes[present].astype(np.int64) * event_ids.values.size + event_ids.codes[present]
     order = np.argsort(keys, kind="stable")
     repeated = np.flatnonzero(keys[order][1:] == keys[order][:-1])
     if repeated.size == 0:
         return
-    # Report the later of the first duplicated pair in file order.
-    second = int(present[order[repeated + 1]].min())
-    first = int(present[np.flatnonzero(keys == keys[np.flatnonzero(present == second)[0]])[0]])
+    at = int(order[repeated + 1].min())  # position in `present` of the first repeat in file order
+    second = int(present[at])
+    first = int(present[np.flatnonzero(keys == keys[at])[0]])
+    value = str(event_ids.values[event_ids.codes[second]])
+    user = str(user_ids.values[user_ids.codes[second]])
     raise DataError(
         name,
-        f"duplicate event_id {log.event_ids[second]!r} for user {log.user_ids[second]!r} (first seen in row "
-        f"{spans.row_of(first)}); event ids must be unique per user",
-        row=spans.row_of(second),
+        f"duplicate event_id {value!r} for user {user!r} (first seen in row {rows.row_of(first)}); "
+        "event ids must be unique per user",
+        row=rows.row_of(second),
         column=Columns.EventId,
     )

@@ -2,12 +2,15 @@
 
 The contract, in short (the column names live in `omnirec.columns.Columns`):
 
-- ``events.csv`` or ``events.csv.gz`` is required, with ``user_id,item_id,event_type,timestamp`` and
+- ``events.csv``, ``events.csv.gz`` or ``events.parquet`` is required, with ``user_id,item_id,event_type,timestamp`` and
   optionally ``channel,quantity,price,session_id,store_id,event_id``. Timestamps are ISO 8601
   (``2017-01-01T00:00:00Z``; offset, fraction and date-only allowed; no offset means UTC) or Unix seconds.
-- ``items.csv(.gz)`` (``item_id`` + features) and ``users.csv(.gz)`` (``user_id`` + features) are optional.
-- Files are UTF-8 CSV with a header. Row numbers in errors count the header as row 1, so the first
-  data row is row 2 (the line number in an editor, unless a quoted field spans lines).
+- ``items`` (``item_id`` + features) and ``users`` (``user_id`` + features), in any of the three forms, are
+  optional.
+- CSV files are UTF-8 with a header. Row numbers in errors count the header as row 1, so the first
+  data row is row 2 (the line number in an editor, unless a quoted field spans lines). Parquet files have
+  no header row: their first row is row 1. Parquet columns may be typed (integer ids, timestamp or date
+  times, numeric quantity and price); nulls count as empty values.
 
 Fatal (DataError naming file, row, column and what was expected; nothing is half-loaded): a missing file
 or required column, an empty required value, an unparseable timestamp, an event type not in the
@@ -37,7 +40,7 @@ import numpy as np
 
 from omnirec.columns import PURCHASE_EVENTS, Columns
 from omnirec.data.csv_reader import find_data_file
-from omnirec.data.event_log import Dataset, EventLog, FeatureTable
+from omnirec.data.event_log import CodedStrings, Dataset, EventLog, FeatureTable
 from omnirec.data.event_reader import read_events
 from omnirec.data.feature_reader import read_features
 from omnirec.data.load_warnings import LoadWarnings
@@ -55,7 +58,7 @@ def load_dataset(folder: Path, config: TrainingConfig, *, warn: Callable[[str], 
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataError(str(folder), "is not a folder; pass the folder that holds events.csv")
+        raise DataError(str(folder), "is not a folder; pass the folder that holds events.csv (or .csv.gz, .parquet)")
     events_path = find_data_file(folder, "events", required=True)
     assert events_path is not None
     items_path = find_data_file(folder, "items", required=False)
@@ -72,8 +75,8 @@ def load_dataset(folder: Path, config: TrainingConfig, *, warn: Callable[[str], 
     if order.size == 0:
         raise DataError(str(events_path), "no usable events are left after skipping invalid purchases")
     events = _take_column_by_column(events, order)
-    _count_missing(events.item_ids, items, warnings, "item", items_path)
-    _count_missing(events.user_ids, users, warnings, "user", users_path)
+    _count_missing(events.coded["item_ids"], items, warnings, "item", items_path)
+    _count_missing(events.coded["user_ids"], users, warnings, "user", users_path)
     paths = [path for path in (events_path, items_path, users_path) if path is not None]
     return Dataset(
         source=folder,
@@ -97,7 +100,7 @@ def _check_column_kinds(
         for name in config.numeric_columns:
             values = table.categorical.get(name)
             if values is not None and (values != "").any():
-                text = values[values != ""][0]
+                text = str(values[values != ""][0])
                 raise DataError(
                     path.name,
                     f"numeric_columns in the training config names this column, but it holds text ({text!r}); "
@@ -122,21 +125,20 @@ def fingerprint_files(paths: list[Path]) -> str:
 
 def _take_column_by_column(events: EventLog, index: np.ndarray) -> EventLog:
     """events.take(index), but each old column is released as soon as its copy exists (10M-row peaks)."""
-    columns = dict(vars(events))
+    coded, timestamps, quantity, price = dict(events.coded), events.timestamps, events.quantity, events.price
     del events
-    for key in list(columns):
-        columns[key] = columns[key][index]
-    return EventLog(**columns)
+    for key in list(coded):
+        coded[key] = coded[key].take(index)
+    timestamps = timestamps[index]
+    quantity = quantity[index]
+    return EventLog(**coded, timestamps=timestamps, quantity=quantity, price=price[index])
 
 
 def _apply_purchase_quantity_rule(
     events: EventLog, config: TrainingConfig, warnings: LoadWarnings, file: str
 ) -> tuple[EventLog, np.ndarray | None]:
     """Purchases with quantity 0 are dropped, negative ones become returns; returns (events, rows to keep)."""
-    # Equality per purchase type: np.isin on a 10M-row string column would sort it (several copies).
-    purchase = np.zeros(len(events), dtype=bool)
-    for event_type in PURCHASE_EVENTS:
-        purchase |= events.event_types == event_type
+    purchase = events.coded["event_types"].isin(PURCHASE_EVENTS)  # on the codes, never on 10M strings
     zero = purchase & (events.quantity == 0)
     negative = purchase & (events.quantity < 0)
     if not zero.any() and not negative.any():
@@ -149,9 +151,10 @@ def _apply_purchase_quantity_rule(
             int(negative.sum()),
             f"{file}: {{n}} purchases with a negative quantity were loaded as returns",
         )
-        event_types = np.where(negative, RETURN_EVENT, events.event_types)
+        event_types = events.coded["event_types"].replace_where(negative, RETURN_EVENT)
         quantity = np.abs(events.quantity)
-        events = EventLog(**{**events.__dict__, "event_types": event_types, "quantity": quantity})
+        coded = {**events.coded, "event_types": event_types}
+        events = EventLog(**coded, timestamps=events.timestamps, quantity=quantity, price=events.price)
     else:
         warnings.count(
             "negative_quantity",
@@ -164,13 +167,14 @@ def _apply_purchase_quantity_rule(
 
 
 def _count_missing(
-    ids: np.ndarray, table: FeatureTable | None, warnings: LoadWarnings, kind: str, path: Path | None
+    ids: CodedStrings, table: FeatureTable | None, warnings: LoadWarnings, kind: str, path: Path | None
 ) -> None:
     if table is None or path is None:
         return
-    missing = ~np.isin(ids, table.ids)
+    unknown = ~np.isin(ids.values, table.ids)  # per distinct id, then per event through the codes
+    missing = unknown[ids.codes]
     if missing.any():
-        distinct = np.unique(ids[missing]).size
+        distinct = np.unique(ids.codes[missing]).size
         warnings.count(
             f"missing_{kind}",
             int(missing.sum()),

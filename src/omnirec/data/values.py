@@ -1,4 +1,4 @@
-"""Column conversions for the loader: raw CSV strings to typed numpy arrays, reporting the first bad row."""
+"""Exact column conversions: raw strings to typed numpy arrays, reporting the first bad row (no pyarrow here)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,22 @@ import math
 import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
 import numpy as np
 
-from omnirec.data.csv_reader import RowChunk
 from omnirec.errors import DataError
 
 TIMESTAMP_HELP = (
     "expected an ISO 8601 time like 2017-01-01T00:00:00Z (offset, fraction and date-only allowed; "
     "no offset means UTC) or Unix seconds like 1483228800"
 )
+
+
+class RowNumbers(Protocol):
+    """Maps the index of a value in a column to the row number an error message shows."""
+
+    def row_of(self, index: int) -> int: ...
 
 
 def string_column(values: Sequence[str]) -> np.ndarray:
@@ -29,7 +35,7 @@ def first_empty(values: np.ndarray) -> int | None:
     return int(empty[0]) if empty.size else None
 
 
-def float_column(values: Sequence[str], *, default: float, file: str, column: str, chunk: RowChunk) -> np.ndarray:
+def float_column(values: Sequence[str], *, default: float, file: str, column: str, chunk: RowNumbers) -> np.ndarray:
     """float64 array; empty -> default; anything else that is not a finite number is a DataError."""
     raw = string_column(values)
     empty = raw == ""
@@ -64,7 +70,7 @@ def is_numeric_column(values: np.ndarray) -> bool:
         return False
 
 
-def timestamp_column(values: Sequence[str], *, file: str, column: str, chunk: RowChunk) -> np.ndarray:
+def timestamp_column(values: Sequence[str], *, file: str, column: str, chunk: RowNumbers) -> np.ndarray:
     """int64 Unix seconds (fractions floored). Unix-seconds files take a vectorised path."""
     try:
         seconds = string_column(values).astype(np.float64)
