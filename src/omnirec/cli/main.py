@@ -46,5 +46,7 @@ app.add_typer(customers_app, name="customers")
 
 
 def run() -> None:
-    """Console-script entry point."""
-    app()
+    """Run the command line (the console script is `omnirec.cli.entry:run`, which pins BLAS first)."""
+    from omnirec.cli.entry import run as pinned_run
+
+    pinned_run()
