@@ -12,6 +12,7 @@ from omnirec.customer_profiles import import_profiles
 from omnirec.data.sample import write_sample_data
 from omnirec.errors import DataError
 from omnirec.store.protocol import FeatureStore
+from redis_servers import RedisServer
 
 USERS = "user_id,segment,region,consent_email,consent_personalization\nc1,pet_owner,north,true,yes\nc2,diy,,false,0\n"
 
@@ -35,10 +36,11 @@ async def test_a_bad_consent_value_names_row_and_column_and_writes_nothing(store
     assert (await store.get_customer("c1")).features == {}
 
 
-def test_sample_customers_carry_consent_and_import_through_the_cli(tmp_path: Path) -> None:
+def test_sample_customers_carry_consent_and_import_through_the_cli(tmp_path: Path, redis_server: RedisServer) -> None:
     write_sample_data(tmp_path, n_users=200, n_items=60, days=20)
     header = (tmp_path / "users.csv").read_text().splitlines()[0]
     assert header.endswith("consent_email,consent_personalization")
-    result = CliRunner().invoke(app, ["customers", "import", str(tmp_path), "--store", "memory://"])
+    target = ["--store", redis_server.url, "--prefix", "import-cli"]
+    result = CliRunner().invoke(app, ["customers", "import", str(tmp_path), *target])
     assert result.exit_code == 0, result.output
     assert "imported 200 customers" in result.output

@@ -45,13 +45,15 @@ def append(url: str, numbers: range) -> None:
 
 def test_cli_exports_new_events_each_run(redis_server: RedisServer, tmp_path: Path) -> None:
     redis_server.flush()
-    args = ["--store", redis_server.url, "--out", str(tmp_path), "--key-prefix", "cli", "--page-size", "3"]
+    args = ["--store", redis_server.url, "--out", str(tmp_path), "--prefix", "cli", "--page-size", "3"]
     append(redis_server.url, range(0, 8))
     first = CliRunner().invoke(command(), args)
     assert first.exit_code == 0, first.output
     assert "exported 8 new events" in first.output
     append(redis_server.url, range(8, 10))
-    second = CliRunner().invoke(command(), args)
+    # The store and prefix from the environment, as every other store command takes them.
+    env = {"OMNIREC_STORE_URL": redis_server.url, "OMNIREC_KEY_PREFIX": "cli"}
+    second = CliRunner().invoke(command(), ["--out", str(tmp_path), "--page-size", "3"], env=env)
     assert "exported 2 new events" in second.output
     dataset = load_dataset(tmp_path, TrainingConfig())
     assert sorted(dataset.events.event_ids.tolist()) == sorted(f"ev-{n}" for n in range(10))
@@ -63,4 +65,4 @@ def test_cli_reports_an_unreachable_store(tmp_path: Path) -> None:
     args = ["--store", f"redis://127.0.0.1:{free_port()}/0", "--out", str(tmp_path), "--timeout-ms", "200"]
     result = CliRunner().invoke(command(), args)
     assert result.exit_code == 2
-    assert "error" in result.output
+    assert "Error" in result.output and "Traceback" not in result.output

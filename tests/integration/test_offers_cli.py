@@ -50,7 +50,7 @@ def test_errors_exit_2_with_the_offer_and_field(tmp_path: Path, redis_server: An
     bad = tmp_path / "bad.toml"
     bad.write_text('[[offers]]\nid = "x"\nbudget = "lots"\n', encoding="utf-8")
     runner = CliRunner()
-    result = runner.invoke(app, ["publish", str(bad), "--store", "memory://"])
+    result = runner.invoke(app, ["publish", str(bad), "--store", redis_server.url])
     assert result.exit_code == 2
     assert "offer 'x'" in result.output and "budget" in result.output
     prefix = ["--store", redis_server.url, "--prefix", f"empty-{uuid.uuid4().hex[:8]}"]

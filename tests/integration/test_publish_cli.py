@@ -46,9 +46,9 @@ def test_publish_models_activate_rollback(cli: typer.Typer, redis_server: RedisS
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["publish", "/nonexistent/models"], "no such bundle"),
+        (["publish", "/nonexistent/models", "--store", "redis://127.0.0.1:1/0"], "no such bundle"),
         (["models", "--store", "mongodb://x"], "unsupported store URL"),
-        (["activate", "nope", "--store", "memory://"], "cannot activate"),
+        (["activate", "nope", "--store", "memory://"], "nothing would persist"),
         (["models", "--store", f"redis://127.0.0.1:{free_port()}/0"], "unavailable"),
     ],
 )

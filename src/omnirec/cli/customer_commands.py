@@ -7,14 +7,14 @@ from pathlib import Path
 import typer
 
 from omnirec.cli.export_commands import progress_bar
-from omnirec.cli.store_commands import PREFIX_OPTION, STORE_OPTION, run_with_store
+from omnirec.cli.store_commands import PREFIX_OPTION, STORE_OPTION, persistent_store, run_with_store
 from omnirec.customer_profiles import import_profiles
 from omnirec.store.protocol import FeatureStore
 
 
 def import_customers(
     path: Path = typer.Argument(..., help="users.csv(.gz), or a data folder holding it."),
-    store: str = STORE_OPTION,
+    store: str | None = STORE_OPTION,
     prefix: str = PREFIX_OPTION,
 ) -> None:
     """Load customer features (segment, region, home_store...) and consent flags into a store.
@@ -25,6 +25,7 @@ def import_customers(
 
     Example: omnirec customers import data/sample/users.csv --store redis://localhost:6379/0
     """
+    url = persistent_store(store, "customers import")
     with progress_bar() as bar:
         task = bar.add_task("import customers", total=None)
 
@@ -33,5 +34,5 @@ def import_customers(
                 opened, path, lambda done, total: bar.update(task, completed=done, total=total)
             )
 
-        count = run_with_store(store, prefix, action)
+        count = run_with_store(url, prefix, action)
     typer.echo(f"imported {count} customers from {path}")

@@ -8,6 +8,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from omnirec.data.sample import write_sample_data
@@ -19,7 +20,7 @@ DATA_ERROR_EXIT_CODE = 2
 
 def report_data_error(exc: DataError) -> NoReturn:
     """Print a DataError in red to stderr and exit with code 2 (bad input, nothing was written)."""
-    Console(stderr=True).print(f"[bold red]Data error:[/] [red]{exc}[/]", highlight=False)
+    Console(stderr=True).print(f"[bold red]Data error:[/] [red]{escape(str(exc))}[/]", highlight=False, soft_wrap=True)
     raise typer.Exit(code=DATA_ERROR_EXIT_CODE)
 
 

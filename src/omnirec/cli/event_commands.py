@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from omnirec.cli.store_commands import PREFIX_OPTION, STORE_OPTION, fail, persistent_store
 from omnirec.errors import StoreUnavailable
 from omnirec.exporting.events import EventExportSummary, ExportStateError
 from omnirec.exporting.events import export_events as run_export
@@ -18,9 +19,9 @@ console = Console(stderr=True)
 
 
 def export_events(
-    store: str = typer.Option(..., "--store", help="Feature store URL: redis://host:6379/0, redis+cluster://..."),
+    store: str | None = STORE_OPTION,
     out: Path = typer.Option(..., "--out", help="Data folder; events.csv there grows run after run."),
-    key_prefix: str = typer.Option("omnirec", "--key-prefix", help="Key prefix the service writes under."),
+    prefix: str = PREFIX_OPTION,
     page_size: int = typer.Option(5000, "--page-size", min=1, help="Events read from the store per page."),
     max_events: int = typer.Option(0, "--max-events", min=0, help="Stop after this many (0 = all there are)."),
     timeout_ms: int = typer.Option(5000, "--timeout-ms", min=1, help="Bound on each store call."),
@@ -33,13 +34,11 @@ def export_events(
 
     Example: omnirec export events --store redis://127.0.0.1:6379/0 --out data/live
     """
+    url = persistent_store(store, "export events")
     try:
-        summary = asyncio.run(_run(store, out, key_prefix, page_size, max_events or None, timeout_ms))
-    except (StoreUnavailable, ExportStateError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--store") from exc
+        summary = asyncio.run(_run(url, out, prefix, page_size, max_events or None, timeout_ms))
+    except (StoreUnavailable, ExportStateError, ValueError) as exc:
+        fail(str(exc))
     note = f", skipped {summary.skipped:,} offer events" if summary.skipped else ""
     if summary.duplicates:
         note += f", dropped {summary.duplicates:,} repeated log entries (event_id already exported)"

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from omnirec.bundle import load_bundle
 from omnirec.bundle.format import MANIFEST_ARRAY, manifest_from_array
 from omnirec.cli.export_commands import progress_bar
-from omnirec.cli.store_commands import PREFIX_OPTION, STORE_OPTION, fail, run_with_store
+from omnirec.cli.store_commands import PREFIX_OPTION, STORE_OPTION, fail, persistent_store, run_with_store
 from omnirec.errors import BundleError, OmnirecError
 from omnirec.offers.catalog import OfferCatalog, decode_offer_catalog, encode_offer_catalog, load_offer_catalog
 from omnirec.offers.export import ExportSummary
@@ -24,13 +25,14 @@ console = Console(stderr=True)
 
 def publish_offers(
     file: Path = typer.Argument(..., help="Offer file (.toml or .json)."),
-    store: str = STORE_OPTION,
+    store: str | None = STORE_OPTION,
     prefix: str = PREFIX_OPTION,
 ) -> None:
     """Validate an offer file and make it the store's offer catalogue (replaces the previous one atomically).
 
     Example: omnirec offers publish data/sample/offers.toml --store redis://localhost:6379/0
     """
+    url = persistent_store(store, "offers publish")
     try:
         offers = load_offer_catalog(file)
     except OmnirecError as exc:
@@ -41,15 +43,15 @@ def publish_offers(
         await opened.put_offer_catalog(encode_offer_catalog(offers))
         return unknown_references(offers, model) if model is not None else []
 
-    for warning in run_with_store(store, prefix, action):
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+    for warning in run_with_store(url, prefix, action):
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}", soft_wrap=True)
     console.print(f"published {len(offers.offers)} offers from {file}")
 
 
 def export_offers(
     channel: str = typer.Option("email", "--channel", help="Channel (and consent purpose) of the campaign."),
     out: Path = typer.Option(..., "--out", help="Output JSON-lines file."),
-    store: str = STORE_OPTION,
+    store: str | None = STORE_OPTION,
     model: Path | None = typer.Option(
         None, "--model", help="Bundle (or models folder) to score with; default: the store's active model."
     ),
@@ -60,6 +62,7 @@ def export_offers(
 
     Example: omnirec export offers --channel email --out offers.jsonl --store redis://localhost:6379/0
     """
+    url = persistent_store(store, "export offers")
     catalog: Catalog | None = None
     if model is not None:
         try:
@@ -79,7 +82,7 @@ def export_offers(
             task = bar.add_task(f"export {channel} offers", total=None)
             return await run_export(opened, offers, scoring, channel, out, lambda k: bar.advance(task, k), n=n)
 
-    summary = run_with_store(store, prefix, action)
+    summary = run_with_store(url, prefix, action)
     console.print(
         f"{summary.written} customers with offers ({summary.offers} offers) out of {summary.consenting} consenting "
         f"/ {summary.scanned} scanned in {summary.seconds:.1f} s ({summary.per_second:,.0f} customers/s)"

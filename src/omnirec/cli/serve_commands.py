@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -67,6 +69,14 @@ def serve(
     except ValueError as exc:
         typer.secho(f"error: {exc}", err=True, fg="red")
         raise typer.Exit(2) from exc
+    if model is None and settings.store_url.strip().lower().startswith("memory"):
+        _refuse(
+            "nothing to serve: give --store redis://host:6379/0 (or OMNIREC_STORE_URL, or store_url in the "
+            "settings file) to serve a published model, or --model models/ to serve a bundle"
+        )
+    busy = port_problem(settings.host, settings.port)
+    if busy is not None:
+        _refuse(busy)
     if no_auth:
         typer.secho(
             "WARNING: --no-auth: API keys are disabled; anyone who can reach this port can read and change "
@@ -100,6 +110,29 @@ def fresh_metrics_dir() -> str:
     path = tempfile.mkdtemp(prefix="omnirec-metrics-")
     os.environ[METRICS_DIR_ENV] = path
     return path
+
+
+def _refuse(message: str) -> None:
+    typer.secho(f"error: {message}", err=True, fg="red")
+    raise typer.Exit(2)
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port (checked before any server starts), or None."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}:{port}: {exc.strerror}; pass --host 127.0.0.1 or 0.0.0.0"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is no conflict
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is already in use (another omnirec serve?); stop it or pass --port"
+            return f"cannot listen on {host}:{port}: {exc.strerror}"
+    return None
 
 
 def _check_offers(path: Path) -> None:

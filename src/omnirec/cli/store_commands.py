@@ -10,6 +10,7 @@ from typing import NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from omnirec.bundle import load_bundle, resolve_bundle_path
@@ -25,17 +26,38 @@ CLI_TIMEOUT_MS = 30_000  # bulk writes of 8 MB parts need far more than the serv
 T = TypeVar("T")
 
 STORE_OPTION = typer.Option(
-    "memory://",
+    None,
     "--store",
     envvar="OMNIREC_STORE_URL",
-    help="Store URL: redis://host:6379/0, rediss://..., redis+cluster://host:7000 or memory:// (this process only).",
+    show_default=False,
+    help="Store URL: redis://host:6379/0, rediss://... or redis+cluster://host:7000 (or OMNIREC_STORE_URL).",
 )
 PREFIX_OPTION = typer.Option("omnirec", "--prefix", envvar="OMNIREC_KEY_PREFIX", help="Key prefix in the store.")
 
 
 def fail(message: str) -> NoReturn:
-    Console(stderr=True).print(f"[bold red]Error:[/] [red]{message}[/]", highlight=False)
+    """Print the message as written (no markup, no wrapping) after "Error:" and exit with code 2."""
+    Console(stderr=True).print(f"[bold red]Error:[/] [red]{escape(message)}[/]", highlight=False, soft_wrap=True)
     raise typer.Exit(code=STORE_ERROR_EXIT_CODE)
+
+
+def required_store(url: str | None, command: str) -> str:
+    """The store URL given by --store or OMNIREC_STORE_URL; a one-line error when there is none."""
+    if not url:
+        fail(f"{command} needs a store: pass --store redis://host:6379/0 or set OMNIREC_STORE_URL")
+    return url
+
+
+def persistent_store(url: str | None, command: str) -> str:
+    """The URL of a store that outlives this command; a one-line error for none or memory://."""
+    url = required_store(url, command)
+    if url.strip().lower().startswith("memory"):
+        fail(
+            f"{command} would write into memory://, which lives only in this command's process: nothing would "
+            "persist. Pass --store redis://host:6379/0 (or set OMNIREC_STORE_URL); to try a bundle without Redis, "
+            "run `omnirec serve --model models/`"
+        )
+    return url
 
 
 def run_with_store(url: str, prefix: str, action: Callable[[FeatureStore], Awaitable[T]]) -> T:
@@ -56,7 +78,7 @@ def run_with_store(url: str, prefix: str, action: Callable[[FeatureStore], Await
 
 def publish(
     path: Path = typer.Argument(..., help="A bundle folder, or a models folder (its newest bundle is used)."),
-    store: str = STORE_OPTION,
+    store: str | None = STORE_OPTION,
     prefix: str = PREFIX_OPTION,
     no_activate: bool = typer.Option(False, "--no-activate", help="Load and seal the version, do not serve it yet."),
     batch_size: int = typer.Option(2000, "--batch-size", min=1, help="Rows per pipelined write."),
@@ -70,13 +92,11 @@ def publish(
       omnirec publish models/ --store redis://localhost:6379/0
       omnirec publish models/20261125T043512Z-1a2b3c4d --store redis+cluster://10.0.0.5:7000 --no-activate
     """
-    console = Console(stderr=True)
+    url = persistent_store(store, "publish")
     try:
         bundle = load_bundle(resolve_bundle_path(path))
     except OmnirecError as exc:
         fail(str(exc))
-    if store.startswith("memory"):
-        console.print("[yellow]Note:[/] memory:// lives in this process only; use redis:// to serve the model.")
     with progress_bar(transient=True) as bar:
         task = bar.add_task(f"publishing {bundle.version}", total=None)
 
@@ -93,16 +113,17 @@ def publish(
                 keep_versions=keep_versions,
             )
 
-        info = run_with_store(store, prefix, action)
+        info = run_with_store(url, prefix, action)
     state = "published (not active)" if no_activate else "published and active"
     Console().print(f"[green]{state}:[/] [bold]{bundle.version}[/] ({_size(info.bytes)})")
 
 
-def models(store: str = STORE_OPTION, prefix: str = PREFIX_OPTION) -> None:
+def models(store: str | None = STORE_OPTION, prefix: str = PREFIX_OPTION) -> None:
     """List the model versions in a feature store; the active one is marked with *.
 
     Example: omnirec models --store redis://localhost:6379/0
     """
+    store = required_store(store, "models")
 
     async def action(opened: FeatureStore) -> tuple[list[VersionInfo], str | None]:
         return await opened.list_versions(), await opened.active_version()
@@ -129,7 +150,7 @@ def models(store: str = STORE_OPTION, prefix: str = PREFIX_OPTION) -> None:
 
 def activate(
     version: str = typer.Argument(..., help="The version to serve (see `omnirec models`)."),
-    store: str = STORE_OPTION,
+    store: str | None = STORE_OPTION,
     prefix: str = PREFIX_OPTION,
 ) -> None:
     """Serve another ready version: an atomic switch, also the way to roll back.
@@ -142,7 +163,7 @@ def activate(
         await opened.activate(version)
         return previous
 
-    previous = run_with_store(store, prefix, action)
+    previous = run_with_store(persistent_store(store, "activate"), prefix, action)
     Console().print(f"[green]active:[/] [bold]{version}[/] (was {previous or 'none'})")
 
 

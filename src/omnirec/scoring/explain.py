@@ -15,6 +15,12 @@ CHANNEL_PHRASES = {
     "call_center": "through the call centre",
 }
 VERBS = {"purchase": "bought", "view": "viewed", "add_to_cart": "added to your cart", "wishlist": "wishlisted"}
+# The same with the item as object ("you added it to your cart", not "you added to your cart it").
+VERBS_WITH_IT = {"add_to_cart": "added it to your cart"}
+
+
+def _did_it(event_type: str) -> str:
+    return VERBS_WITH_IT.get(event_type) or f"{VERBS.get(event_type, event_type)} it"
 
 
 def _last_event(ctx: UserContext, index: int, purchases_only: bool = False) -> tuple[str, str] | None:
@@ -33,8 +39,9 @@ def explain(catalog: Catalog, ctx: UserContext, source: str, index: int, anchor:
         return f"because you bought it {where} before ({times}x) and customers buy it again".replace("  ", " ")
     if source == "recently_viewed":
         event = _last_event(ctx, index)
-        verb, where = (VERBS.get(event[0], event[0]), CHANNEL_PHRASES.get(event[1], event[1])) if event else ("", "")
-        return f"because you {verb} it {where} recently"
+        if event is None:
+            return "because you looked at it recently"
+        return f"because you {_did_it(event[0])} {CHANNEL_PHRASES.get(event[1], event[1])} recently"
     if source == "bought_together" and anchor >= 0:
         event = _last_event(ctx, anchor)
         verb, where = (VERBS.get(event[0], event[0]), CHANNEL_PHRASES.get(event[1], event[1])) if event else ("", "")
