@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from omnirec.data.event_log import CodedStrings
-from omnirec.data.table_reader import CsvRows, ParquetRows
+from omnirec.data.table_reader import CsvRows, ParquetRows, RawTable
 from omnirec.data.values import float_column, timestamp_column
 from omnirec.errors import DataError
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 Rows = CsvRows | ParquetRows
+CONVERT_BLOCK = 1 << 20
 
 
 class Distinct:
@@ -60,18 +61,55 @@ def as_strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def encode(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """(int32 codes, dictionary) of a string column; the dictionary is in order of first appearance."""
-    encoded = as_strings(column).dictionary_encode()
+    return encode_owned([column])
+
+
+def encode_owned(owned: list[pa.ChunkedArray]) -> tuple[np.ndarray, np.ndarray]:
+    """encode() of the column popped from owned: the raw strings are released before the numpy dictionary
+    is built, and the pyarrow indices before that too (10M distinct event ids: ~200 MB less at the peak)."""
+    encoded = as_strings(owned.pop()).dictionary_encode()
     if encoded.num_chunks == 0:
         return np.zeros(0, dtype=np.int32), np.array([], dtype=str)
-    dictionary = np.asarray(encoded.chunk(0).dictionary.to_pylist(), dtype=str)
     codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks])
+    strings = encoded.chunk(0).dictionary
     del encoded
+    dictionary = unicode_array(strings)
+    del strings
+    release_arrow_memory()
     return codes.astype(np.int32, copy=False), dictionary
 
 
+def release_arrow_memory() -> None:
+    """Hand pyarrow's freed pages back to the system (its allocator keeps them otherwise, and numpy's
+    allocations that follow cannot reuse them)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
+def unicode_array(strings: pa.Array, block: int = CONVERT_BLOCK) -> np.ndarray:
+    """A string array as fixed-width numpy unicode, converted a block at a time.
+
+    Going through Python strings one block at a time bounds the transient objects (10M distinct event ids
+    as one list would cost ~700 MB on top of the result).
+    """
+    import pyarrow.compute as pc
+
+    longest = pc.max(pc.utf8_length(strings)).as_py() or 0
+    out = np.empty(len(strings), dtype=f"<U{max(longest, 1)}")
+    for start in range(0, len(strings), block):
+        out[start : start + block] = strings.slice(start, block).to_pylist()
+    return out
+
+
 def coded_strings(column: pa.ChunkedArray) -> CodedStrings:
-    """A column dictionary-encoded (nulls as "")."""
-    return CodedStrings.from_dictionary(*encode(column))
+    """A column dictionary-encoded (nulls as ""); pyarrow's dictionary is unique already."""
+    return CodedStrings.from_dictionary(*encode(column), unique=True)
+
+
+def pop_coded(table: RawTable, column: str) -> CodedStrings:
+    """coded_strings of a column taken out of the table, its raw strings freed as early as possible."""
+    return CodedStrings.from_dictionary(*encode_owned([table.pop(column)]), unique=True)
 
 
 def first_row_with(coded: CodedStrings, values: set[str]) -> int | None:
@@ -82,12 +120,12 @@ def first_row_with(coded: CodedStrings, values: set[str]) -> int | None:
     return int(np.flatnonzero(hits[coded.codes])[0])
 
 
-def required_coded(column: pa.ChunkedArray, name: str, label: str, rows: Rows) -> CodedStrings:
-    """Dictionary-encoded strings with no empty value; DataError at the first empty one."""
-    coded = coded_strings(column)
+def required_coded(table: RawTable, label: str) -> CodedStrings:
+    """A required column taken out of the table, dictionary-encoded; DataError at the first empty value."""
+    coded = pop_coded(table, label)
     empty = first_row_with(coded, {""})
     if empty is not None:
-        raise DataError(name, "empty value in a required column", row=rows.row_of(empty), column=label)
+        raise DataError(table.name, "empty value in a required column", row=table.rows.row_of(empty), column=label)
     return coded
 
 

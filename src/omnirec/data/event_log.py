@@ -16,12 +16,13 @@ NUMBER_COLUMNS = ("timestamps", "quantity", "price")
 class CodedStrings:
     """A dictionary-encoded string column: ``values[codes]`` is the column.
 
-    ``values`` is sorted and unique (fixed-width unicode), ``codes`` int32, so 10M events of a column cost
-    40 MB plus the distinct values instead of 10M fixed-width strings.
+    ``values`` is unique (fixed-width unicode, in no particular order: the loader keeps pyarrow's order of
+    first appearance, sorting millions of distinct ids would cost seconds), ``codes`` int32, so 10M events
+    of a column cost 40 MB plus the distinct values instead of 10M fixed-width strings.
     """
 
     codes: np.ndarray  # int32, shape (n,)
-    values: np.ndarray  # str, sorted, unique
+    values: np.ndarray  # str, unique
 
     @classmethod
     def encode(cls, strings: np.ndarray | Iterable[str]) -> CodedStrings:
@@ -31,8 +32,10 @@ class CodedStrings:
         return cls(inverse.reshape(-1).astype(np.int32), values)
 
     @classmethod
-    def from_dictionary(cls, codes: np.ndarray, dictionary: np.ndarray) -> CodedStrings:
-        """Canonical form of codes into any dictionary (repeats and any order allowed)."""
+    def from_dictionary(cls, codes: np.ndarray, dictionary: np.ndarray, *, unique: bool = False) -> CodedStrings:
+        """Codes into a dictionary; with unique=False the dictionary may repeat values (they are merged)."""
+        if unique:
+            return cls(codes.astype(np.int32, copy=False), np.asarray(dictionary).astype(str, copy=False))
         values, inverse = np.unique(np.asarray(dictionary).astype(str), return_inverse=True)
         return cls(inverse.reshape(-1).astype(np.int32)[codes], values)
 
@@ -54,10 +57,10 @@ class CodedStrings:
 
     def replace_where(self, mask: np.ndarray, value: str) -> CodedStrings:
         """A copy with the masked rows set to value."""
-        values = np.union1d(self.values, np.array([value], dtype=str))
-        remap = np.searchsorted(values, self.values).astype(np.int32)
-        codes = remap[self.codes]
-        codes[mask] = int(np.searchsorted(values, value))
+        found = np.flatnonzero(self.values == value)
+        values = self.values if found.size else np.append(self.values, np.array([value], dtype=str))
+        codes = self.codes.copy()
+        codes[mask] = int(found[0]) if found.size else values.size - 1
         return CodedStrings(codes, values)
 
 

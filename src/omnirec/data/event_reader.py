@@ -11,8 +11,8 @@ from omnirec.columns import DEFAULT_CHANNEL, Columns
 from omnirec.data.arrow_columns import (
     Rows,
     check_allowed,
-    coded_strings,
     float_values,
+    pop_coded,
     required_coded,
     timestamp_values,
 )
@@ -59,8 +59,8 @@ def _convert(table: RawTable, config: TrainingConfig) -> tuple[dict[str, CodedSt
     out: dict[str, CodedStrings] = {}
     numbers: dict[str, np.ndarray] = {}
     for column, key in ((Columns.User, "user_ids"), (Columns.Item, "item_ids")):
-        out[key] = required_coded(table.pop(column), name, column, rows)
-    types = required_coded(table.pop(Columns.EventType), name, Columns.EventType, rows)
+        out[key] = required_coded(table, column)
+    types = required_coded(table, Columns.EventType)
     check_allowed(types, frozenset(config.event_weights), name, Columns.EventType, _TYPE_HOW, rows)
     out["event_types"] = types
     numbers["timestamps"] = timestamp_values(table.pop(Columns.Timestamp), name, Columns.Timestamp, rows)
@@ -72,14 +72,14 @@ def _convert(table: RawTable, config: TrainingConfig) -> tuple[dict[str, CodedSt
             values = np.full(size, default)
         numbers[key] = values.astype(np.float32)
     for column, key in _STRING_OPTIONAL.items():
-        out[key] = coded_strings(table.pop(column)) if column in table.columns else _constant(size, "")
+        out[key] = pop_coded(table, column) if column in table.columns else _constant(size, "")
     return out, numbers
 
 
 def _channels(table: RawTable, config: TrainingConfig, rows: Rows) -> CodedStrings:
     if Columns.Channel not in table.columns:
         return _constant(table.num_rows, DEFAULT_CHANNEL)
-    raw = coded_strings(table.pop(Columns.Channel))
+    raw = pop_coded(table, Columns.Channel)
     channels = CodedStrings.from_dictionary(raw.codes, np.where(raw.values == "", DEFAULT_CHANNEL, raw.values))
     if not config.allow_unknown_channels:
         allowed = frozenset(config.channel_weights)

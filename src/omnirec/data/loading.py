@@ -74,7 +74,9 @@ def load_dataset(folder: Path, config: TrainingConfig, *, warn: Callable[[str], 
         order = order[keep[order]]
     if order.size == 0:
         raise DataError(str(events_path), "no usable events are left after skipping invalid purchases")
-    events = _take_column_by_column(events, order)
+    owned = [events]
+    del events  # the only reference is now in `owned`, so each old column is freed once copied
+    events = _take_column_by_column(owned, order)
     _count_missing(events.coded["item_ids"], items, warnings, "item", items_path)
     _count_missing(events.coded["user_ids"], users, warnings, "user", users_path)
     paths = [path for path in (events_path, items_path, users_path) if path is not None]
@@ -123,8 +125,10 @@ def fingerprint_files(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def _take_column_by_column(events: EventLog, index: np.ndarray) -> EventLog:
-    """events.take(index), but each old column is released as soon as its copy exists (10M-row peaks)."""
+def _take_column_by_column(owned: list[EventLog], index: np.ndarray) -> EventLog:
+    """The log popped from owned, taken at index; each old column is released as soon as its copy exists
+    (the caller hands over its only reference: 10M-row peaks)."""
+    events = owned.pop()
     coded, timestamps, quantity, price = dict(events.coded), events.timestamps, events.quantity, events.price
     del events
     for key in list(coded):

@@ -58,6 +58,10 @@ class RawTable:
     parquet: bool
 
     def pop(self, column: str) -> pa.ChunkedArray:
+        """Take a column out; memory of columns converted and dropped before goes back to the system."""
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()  # pyarrow's allocator keeps freed pages otherwise
         return self.columns.pop(column)
 
 
