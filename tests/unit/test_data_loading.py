@@ -470,3 +470,18 @@ def test_dictionary_values_convert_block_by_block() -> None:
     values = ["ab", "", "çé", "xxxxx", "z"]
     converted = unicode_array(pa.array(values), block=2)
     assert converted.tolist() == values and converted.dtype == np.dtype("<U5")
+
+
+def test_parquet_non_finite_price_is_named_plainly(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    write_parquet(
+        tmp_path / "events.parquet",
+        {"user_id": ["u1", "u1"], "item_id": ["i1", "i2"], "event_type": ["view", "view"],
+         "timestamp": ["2024-01-01", "2024-01-02"], "price": [1.5, float("inf")]},
+        {"price": pa.float64()},
+    )  # fmt: skip
+    with pytest.raises(DataError) as exc:
+        load(tmp_path)
+    message = assert_error(exc, "events.parquet", 2, "price")
+    assert "expected a number, got inf" in message and "np." not in message

@@ -155,7 +155,9 @@ def float_values(column: pa.ChunkedArray, default: float, name: str, label: str,
         bad = np.flatnonzero(~np.isfinite(values) & ~missing)
         if bad.size:
             index = int(bad[0])
-            raise DataError(name, f"expected a number, got {values[index]!r}", row=rows.row_of(index), column=label)
+            raise DataError(
+                name, f"expected a number, got {float(values[index])!r}", row=rows.row_of(index), column=label
+            )
         return np.where(missing, default, values)
     strings = as_strings(column)
     empty = pc.equal(strings, "").to_numpy(zero_copy_only=False)
@@ -215,7 +217,9 @@ def _number_seconds(seconds: np.ndarray, name: str, label: str, rows: Rows) -> n
     bad = np.flatnonzero(~np.isfinite(seconds))
     if bad.size:
         index = int(bad[0])
-        raise DataError(name, f"expected Unix seconds, got {seconds[index]!r}", row=rows.row_of(index), column=label)
+        raise DataError(
+            name, f"expected Unix seconds, got {float(seconds[index])!r}", row=rows.row_of(index), column=label
+        )
     return np.floor(seconds).astype(np.int64)
 
 
