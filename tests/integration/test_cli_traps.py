@@ -3,7 +3,9 @@ messages print their literal text, explanations read as English."""
 
 from __future__ import annotations
 
+import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -67,11 +69,18 @@ def test_every_store_command_spells_its_options_alike() -> None:
 
 
 @pytest.fixture
-def no_server(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
-    """Records a server start instead of starting one, so a broken check fails instead of hanging."""
+def no_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[object, ...]]]:
+    """Records a server start instead of starting one, so a broken check fails instead of hanging.
+
+    serve hands its configuration to the workers through os.environ (OMNIREC_AUTH_ENABLED, OMNIREC_PORT...):
+    the environment is restored afterwards so it cannot leak into later tests' servers.
+    """
     started: list[tuple[object, ...]] = []
+    saved = dict(os.environ)
     monkeypatch.setattr(serve_commands, "run_server", lambda *args, **kwargs: started.append(args))
-    return started
+    yield started
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def test_serve_with_nothing_to_serve_fails_at_once(no_server: list[tuple[object, ...]]) -> None:
