@@ -493,20 +493,21 @@ def test_parquet_text_columns_across_row_groups_with_nulls(tmp_path: Path) -> No
 
     table = pa.table(
         {
-            "user_id": ["u1", "u2", "u3", "u1", "u4"],
+            "user_id": ["u1", "u2", "u3", "u1", "u2"],
             "item_id": ["i1", "i1", "i2", "i3", "i1"],
             "event_type": ["view", "view", "purchase", "view", "view"],
             "timestamp": [f"2024-01-0{d}" for d in range(1, 6)],
             "session_id": ["s1", None, "s2", "s1", None],
-            "event_id": ["e1", "e2", "e3", "e4", "e1"],
+            "event_id": ["e1", "e2", "e3", "e4", "e2"],
         }
     )
     pq.write_table(table, tmp_path / "events.parquet", row_group_size=2)  # three chunks, three dictionaries
     with pytest.raises(DataError) as exc:
         load(tmp_path)
-    assert "'e1'" in assert_error(exc, "events.parquet", 5, "event_id") and "first seen in row 1" in str(exc.value)
+    assert "'e2' for user 'u2'" in assert_error(exc, "events.parquet", 5, "event_id")
+    assert "first seen in row 2" in str(exc.value)
     pq.write_table(table.drop_columns(["event_id"]), tmp_path / "events.parquet", row_group_size=2)
     events = load(tmp_path).events
-    assert events.user_ids.tolist() == ["u1", "u2", "u3", "u1", "u4"]
+    assert events.user_ids.tolist() == ["u1", "u2", "u3", "u1", "u2"]
     assert events.session_ids.tolist() == ["s1", "", "s2", "s1", ""]
-    assert sorted(events.coded["user_ids"].values.tolist()) == ["u1", "u2", "u3", "u4"]
+    assert sorted(events.coded["user_ids"].values.tolist()) == ["u1", "u2", "u3"]
