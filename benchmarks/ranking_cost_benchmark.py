@@ -46,6 +46,15 @@ def with_trees(bundle: ModelBundle, rounds: int) -> ModelBundle:
     return dataclasses.replace(bundle, manifest=msgspec.structs.replace(bundle.manifest, ranker=ranker))
 
 
+def catalog_of(bundle: ModelBundle, threshold: int) -> Catalog:
+    """The catalogue with this ANN threshold (the search config now; a bare threshold before it existed)."""
+    if "search" in inspect.signature(Catalog.from_bundle).parameters:
+        from omnirec.scoring.search_config import DEFAULT_SEARCH
+
+        return Catalog.from_bundle(bundle, search=msgspec.structs.replace(DEFAULT_SEARCH, ann_threshold=threshold))
+    return Catalog.from_bundle(bundle, ann_threshold=threshold)  # type: ignore[call-arg]
+
+
 def cpu_ms(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
     started = time.process_time()
     for _ in range(repeat):
@@ -80,7 +89,7 @@ def main() -> None:
     for label, threshold in (("exact", 10**9), ("hnsw", 1)):
         if label == "hnsw" and args.items < 50_000:
             continue
-        catalog = Catalog.from_bundle(bundle, ann_threshold=threshold)
+        catalog = catalog_of(bundle, threshold)
         users = list(range(min(args.requests, args.users)))
         request = RankRequest(now=NOW, k=10, channel="web")
         contexts = [context_from_bundle(catalog, bundle, u) for u in users]
