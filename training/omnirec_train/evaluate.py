@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from omnirec.bundle.format import ModelBundle
 from omnirec.data.event_log import Dataset
 from omnirec.training_config import TrainingConfig
 from omnirec_train.baselines import all_baselines
@@ -52,6 +53,7 @@ class EvaluationResult:
     comparison: dict[str, Any] = field(default_factory=dict)  # ours vs the best baseline (paired bootstrap)
     repeat_new: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)  # split -> model -> metrics
     candidate_recall: dict[str, float] = field(default_factory=dict)  # generator -> mean share of targets
+    bundle: ModelBundle | None = field(default=None, repr=False, compare=False)  # the evaluated model
 
     def best_baseline(self) -> tuple[str, float]:
         scores = {m: v["ndcg"] for m, v in self.overall.items() if m != RANKER}
@@ -182,6 +184,7 @@ def evaluate(
         comparison=comparison,
         repeat_new=repeat_new,
         candidate_recall=recall,
+        bundle=bundle,
     )
     if report_dir is not None:
         write_report(result.to_json(), report_dir)

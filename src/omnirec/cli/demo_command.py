@@ -9,7 +9,7 @@ from rich.console import Console
 
 from omnirec.bundle import load_bundle
 from omnirec.bundle.format import ModelBundle
-from omnirec.cli.demo_steps import DemoPaths, evaluate_step, export_step, sample_step, serve_step, train_step
+from omnirec.cli.demo_steps import DemoPaths, evaluate_and_train_step, export_step, sample_step, serve_step
 
 console = Console(stderr=True)
 
@@ -23,21 +23,20 @@ def demo(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
 ) -> None:
-    """Run omnirec end to end on the embedded store: sample data, evaluate, train, export, serve.
+    """Run omnirec end to end on the embedded store: sample data, train + evaluate, export, serve.
 
     1. writes a synthetic omnichannel retailer to WORKDIR/data;
-    2. evaluates the shipped ranker against the baselines on a time-based holdout (WORKDIR/report);
-    3. trains on all the data and writes a bundle to MODELS;
-    4. exports email recommendations for 100 customers to WORKDIR/email_recommendations.jsonl;
-    5. publishes the bundle into the embedded store and serves it without API keys (local use only),
+    2. trains on the events before a time cut and evaluates the ranker against the baselines on the
+       events after it (WORKDIR/report), then writes that very model as a bundle to MODELS;
+    3. exports email recommendations for 100 customers to WORKDIR/email_recommendations.jsonl;
+    4. publishes the bundle into the embedded store and serves it without API keys (local use only),
        printing example curl calls for a real sample customer. Stop it with Ctrl+C.
 
     Example: omnirec demo --workdir demo-output --port 8000
     """
     paths = DemoPaths(workdir=workdir, models=models_dir)
     summary = sample_step(paths, users, console)
-    evaluate_step(paths, epochs, console)
-    bundle_path = train_step(paths, epochs, console)
+    bundle_path = evaluate_and_train_step(paths, epochs, console)
     bundle = load_bundle(bundle_path)
     export_step(paths, bundle, console)
     if not serve:

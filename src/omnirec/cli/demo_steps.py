@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from omnirec.bundle.format import ModelBundle
+from omnirec.bundle.io import save_bundle
 from omnirec.cli.data_commands import report_data_error
 from omnirec.data.loading import load_dataset
 from omnirec.data.sample import SampleSummary, write_sample_data
@@ -39,7 +40,7 @@ class DemoPaths:
 
 
 def sample_step(paths: DemoPaths, users: int, console: Console) -> SampleSummary:
-    console.rule("1/5 sample data")
+    console.rule("1/4 sample data")
     summary = write_sample_data(paths.data, n_users=users, extra_writers=[write_sample_offers])
     console.print(
         f"{summary.n_events:,} events, {summary.n_items} items, {summary.n_users:,} customers in {paths.data}"
@@ -51,36 +52,43 @@ def _config(epochs: int) -> TrainingConfig:
     return TrainingConfig(epochs=epochs)
 
 
-def evaluate_step(paths: DemoPaths, epochs: int, console: Console) -> None:
+def evaluate_and_train_step(paths: DemoPaths, epochs: int, console: Console) -> Path:
+    """Evaluate on a time-based holdout and keep the model that was evaluated: one training run, not two.
+
+    The bundle served is the one trained on the events before the holdout cut (what the report measured);
+    `omnirec train` fits the same way on every event.
+    """
     from omnirec_train.evaluate import evaluate  # the trainer (and lightfm) only when training runs
 
-    console.rule("2/5 evaluate on a time-based holdout")
+    console.rule("2/4 train and evaluate on a time-based holdout")
     config = _config(epochs)
     try:
         dataset = load_dataset(paths.data, config, warn=lambda msg: console.print(f"[yellow]warning:[/] {msg}"))
     except DataError as exc:
         report_data_error(exc)
     result = evaluate(dataset, config, k=10, report_dir=paths.report, log=lambda msg: console.print(msg))
-    table = Table("model", "ndcg@10", "recall@10", "hit_rate@10", title="overall", box=None)
+    table = Table("model", "ndcg@10", "95 % interval", "recall@10", "hit_rate@10", title="overall", box=None)
     for model, metrics in sorted(result.overall.items(), key=lambda kv: -kv[1].get("ndcg", 0.0)):
-        table.add_row(model, *(f"{metrics.get(m, 0.0):.4f}" for m in ("ndcg", "recall", "hit_rate")))
+        ci = result.intervals.get(model, {}).get("ndcg", {})
+        interval = f"[{ci['low']:.3f}, {ci['high']:.3f}]" if ci else ""
+        table.add_row(
+            model,
+            f"{metrics.get('ndcg', 0.0):.4f}",
+            interval,
+            *(f"{metrics.get(m, 0.0):.4f}" for m in ("recall", "hit_rate")),
+        )
     console.print(table)
     console.print(f"report: {paths.report / 'report.html'}")
-
-
-def train_step(paths: DemoPaths, epochs: int, console: Console) -> Path:
-    from omnirec_train.pipeline import train_bundle
-
-    console.rule("3/5 train")
-    config = _config(epochs)
-    dataset = load_dataset(paths.data, config)
-    bundle_path = train_bundle(dataset, config, paths.models, progress=True, log=lambda msg: console.print(msg))
-    console.print(f"bundle: {bundle_path}")
+    if result.bundle is None:
+        console.print("[red]nothing to evaluate: no customer bought after the holdout cut[/]")
+        raise SystemExit(1)
+    bundle_path = save_bundle(result.bundle, paths.models)
+    console.print(f"bundle: {bundle_path} (the evaluated model; `omnirec train` fits every event)")
     return bundle_path
 
 
 def export_step(paths: DemoPaths, bundle: ModelBundle, console: Console) -> None:
-    console.rule("4/5 export email recommendations")
+    console.rule("3/4 export email recommendations")
     users = bundle["user_ids"][:EXPORT_USERS].tolist()
     summary = export_recommendations(bundle, users, paths.email_export, k=5, channel="email")
     console.print(f"{summary.users} customers -> {summary.path}")
@@ -93,7 +101,7 @@ def serve_step(
 ) -> None:
     from omnirec.cli.serve_commands import serve_bundle
 
-    console.rule("5/5 serve")
+    console.rule("4/4 serve")
     base = f"http://{host}:{port}"
     console.print("Try these while it runs (Ctrl+C stops it):")
     for call in example_calls(base, example_user, example_item):
