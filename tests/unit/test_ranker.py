@@ -7,7 +7,7 @@ import pytest
 
 from omnirec.bundle.format import BundleManifest, RankerParams
 from omnirec.scoring import Catalog, RankRequest, build_context, compute_components, rank_for_user
-from omnirec.scoring.history_features import HISTORY_FEATURES, history_features
+from omnirec.scoring.history_features import HISTORY_FEATURES
 from omnirec.scoring.ranker import FEATURES, purchase_exclusion_rate
 
 NOW = 1_700_000_000
@@ -128,18 +128,13 @@ def test_history_features_known_answer() -> None:
     ]
     catalog, _ = make_catalog()
     ctx = build_context(catalog, user_vector=None, history=events)
-    feats = history_features(
-        ctx.items,
-        ctx.times,
-        ctx.types,
-        repeat_rate=catalog.repeat_rate,
-        interval_days=catalog.repeat_interval_days,
-        event_weights=catalog.event_weights,
-        decay=np.ones(ctx.items.shape[0]),
-        now=NOW,
-    )
-    row = {ITEMS[i]: dict(zip(HISTORY_FEATURES, feats.values[p], strict=True)) for p, i in enumerate(feats.items)}
-    assert feats.occasions.tolist() == [3, 1, 0]  # catfood, bits, lamp (ascending item index)
+    comp = compute_components(catalog, ctx, RankRequest(now=NOW, exclude="none"))
+    columns = [FEATURES.index(name) for name in HISTORY_FEATURES]
+    row = {
+        ITEMS[i]: dict(zip(HISTORY_FEATURES, comp.matrix[p, columns], strict=True))
+        for p, i in enumerate(comp.candidates)
+    }
+    assert [row[i]["log_count"] for i in ("catfood", "bits", "lamp")] == pytest.approx(np.log([4, 2, 1]))
     cat, bits, lamp = row["catfood"], row["bits"], row["lamp"]
     assert cat["frequency"] == pytest.approx(1.0) and bits["frequency"] == pytest.approx(1 / 3)
     assert cat["log_count"] == pytest.approx(np.log(4))
