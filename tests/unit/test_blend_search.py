@@ -95,3 +95,14 @@ def test_trees_ship_when_they_beat_the_blend_and_rank_as_evaluated() -> None:
     scores = predict(choice.params.trees, comp.components.matrix[keep])
     best = comp.components.candidates[keep][np.lexsort((comp.components.candidates[keep], -scores))][:K]
     assert ranked[0] == [str(shipped_catalog.item_ids[i]) for i in best]
+
+
+def test_validation_customers_are_capped_by_a_seeded_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    import omnirec_train.ranker_fit as ranker_fit
+
+    bundle, users, targets = setup()
+    monkeypatch.setattr(ranker_fit, "MAX_VALIDATION_CUSTOMERS", 5)
+    first = choose_ranker(bundle, targets, NOW, k=K, seed=3)
+    again = choose_ranker(bundle, targets, NOW, k=K, seed=3)
+    assert first.metrics["validation_users"] == 5 < len(users)
+    assert first.params == again.params

@@ -29,6 +29,9 @@ from omnirec_train.tree_ranker import GroupedRows, fit_trees, predict
 HOLDOUT_EVERY = 5  # every 5th validation customer judges the candidates (20 %)
 MIN_TREE_CUSTOMERS = 200  # fewer validation customers: the blend ships
 TREE_THRESHOLDS = (0.0, 0.1, 0.3)  # repeat thresholds tried with the trees
+# At most this many validation customers (a seeded sample) feed the choice: ~300 candidate rows each, so
+# the trees see a few million rows however large the shop (memory and time stay bounded).
+MAX_VALIDATION_CUSTOMERS = 20_000
 
 Log = Callable[[str], None]
 
@@ -59,6 +62,9 @@ def choose_ranker(
     say = log or (lambda _: None)
     catalog = catalog or Catalog.from_bundle(bundle)
     users = [u for u in sorted(targets) if targets[u]]
+    if len(users) > MAX_VALIDATION_CUSTOMERS:
+        keep = np.random.default_rng(seed).choice(len(users), MAX_VALIDATION_CUSTOMERS, replace=False)
+        users = [users[i] for i in np.sort(keep)]
     # Items the bundle does not know cannot be found but still count against the ideal: negative stand-ins.
     target_idx = {u: {catalog.index.get(item, -1 - j) for j, item in enumerate(sorted(targets[u]))} for u in users}
     say(f"ranker: candidates and features of {len(users)} validation customers")
