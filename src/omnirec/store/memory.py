@@ -22,6 +22,8 @@ from omnirec.store.records import (
     CustomerState,
     ErasureEntry,
     EventLogEntry,
+    ImpressionLogEntry,
+    ImpressionRecord,
     ImpressionRequest,
     Persistence,
     RequestCount,
@@ -61,7 +63,7 @@ class MemoryStore(MemoryModels):
         self._profiles: dict[str, _Profile] = {}
         self._alias: dict[str, str] = {}
         self._index: list[str] = []  # sorted canonical ids
-        self._log: dict[int, CustomerEvent] = {}
+        self._log: dict[int, CustomerEvent | ImpressionRecord] = {}  # events and impressions
         self._log_seq = 0
         self._catalog: bytes | None = None
         self._budget_used: dict[str, int] = {}
@@ -252,8 +254,22 @@ class MemoryStore(MemoryModels):
     async def read_event_log(self, after: str | None, count: int) -> list[EventLogEntry]:
         with self._lock:
             start = 0 if after is None else int(after.split("-")[-1])
-            positions = sorted(pos for pos in self._log if pos > start)[:count]
-            return [EventLogEntry(position=f"0-{pos}", event=self._log[pos]) for pos in positions]
+            events = sorted((p, e) for p, e in self._log.items() if p > start and isinstance(e, CustomerEvent))
+            return [EventLogEntry(position=f"0-{pos}", event=event) for pos, event in events[:count]]
+
+    async def log_impressions(self, customer_id: str, records: Sequence[ImpressionRecord]) -> None:
+        with self._lock:
+            p = self._profile(self._resolve(customer_id), index=False)
+            for record in records:
+                self._log_seq += 1
+                self._log[self._log_seq] = record
+                p.logids.append(self._log_seq)
+
+    async def read_impressions(self, after: str | None, count: int) -> list[ImpressionLogEntry]:
+        with self._lock:
+            start = 0 if after is None else int(after.split("-")[-1])
+            found = sorted((p, r) for p, r in self._log.items() if p > start and isinstance(r, ImpressionRecord))
+            return [ImpressionLogEntry(position=f"0-{pos}", record=record) for pos, record in found[:count]]
 
     async def read_erasures(self, after: str | None, count: int) -> list[ErasureEntry]:
         with self._lock:

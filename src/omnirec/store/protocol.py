@@ -18,6 +18,8 @@ from omnirec.store.records import (
     CustomerState,
     ErasureEntry,
     EventLogEntry,
+    ImpressionLogEntry,
+    ImpressionRecord,
     ImpressionRequest,
     Persistence,
     RequestCount,
@@ -130,6 +132,13 @@ class FeatureStore(Protocol):
     # -- event log (for the next training run) -------------------------------------------------
     async def read_event_log(self, after: str | None, count: int) -> list[EventLogEntry]:
         """Accepted events after a position (None = from the start), oldest first, at most count."""
+
+    async def log_impressions(self, customer_id: str, records: Sequence[ImpressionRecord]) -> None:
+        """Append what answers served (omnirec.measurement) to the event log, listed under the customer so
+        identity links carry them and erasure removes them; read_event_log never returns them."""
+
+    async def read_impressions(self, after: str | None, count: int) -> list[ImpressionLogEntry]:
+        """Impression records after a log position (None = from the start), oldest first, at most count."""
 
     # -- offers --------------------------------------------------------------------------------
     async def put_offer_catalog(self, payload: bytes) -> None:

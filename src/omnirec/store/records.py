@@ -101,3 +101,50 @@ class Persistence(msgspec.Struct, frozen=True, kw_only=True):
 
     durable: bool  # False: a restart loses acknowledged events (no AOF, or an in-process store)
     detail: str  # e.g. "appendonly yes, appendfsync everysec: a crash loses up to ~1 s of writes"
+
+
+class OfferArm(msgspec.Struct, frozen=True, array_like=True):
+    """One offer the policy could have chosen, as the policy saw it: value and Beta(alpha, beta) belief."""
+
+    offer_id: str
+    value: float
+    alpha: float
+    beta: float
+
+
+class ImpressionRecord(msgspec.Struct, frozen=True, kw_only=True, array_like=True, omit_defaults=True):
+    """What one answer served (kind 'list' or 'offer') or what a client confirmed it rendered ('shown').
+
+    Kept compact in the event log (msgpack array, trailing defaults omitted): per-item scores are float32
+    bytes, sources one byte each (index in omnirec.measurement.impressions.SOURCES), positions uint16
+    bytes (only for 'shown'; a list's positions are its order). An offer answer writes one record per
+    served offer with the probability that the policy chose it and the candidates it chose from.
+    """
+
+    recommendation_id: str
+    kind: str  # list | offer | shown
+    user_id: str  # the canonical customer id when served
+    timestamp: int  # Unix seconds
+    channel: str
+    endpoint: str = ""  # user | similar | basket | offer
+    store_id: str = ""
+    strategy: str = ""
+    model_version: str = ""
+    experiment: str = ""
+    variant: str = ""
+    items: list[str] = msgspec.field(default_factory=list)
+    scores: bytes = b""
+    sources: bytes = b""
+    positions: bytes = b""
+    offer_id: str = ""
+    value: float = 0.0
+    probability: float = 0.0  # P(the policy chooses this offer | arms), estimated
+    probability_error: float = 0.0  # bound on the estimate's error (95 %)
+    arms: list[OfferArm] = msgspec.field(default_factory=list)
+
+
+class ImpressionLogEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """An impression record as kept in the event log, with its log position."""
+
+    position: str
+    record: ImpressionRecord

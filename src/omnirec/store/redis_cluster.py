@@ -22,6 +22,8 @@ from omnirec.store.snapshot import CustomerSnapshot
 class RedisClusterStore(RedisStore):
     """FeatureStore on a Redis Cluster; any reachable node bootstraps the slot map."""
 
+    _one_call_scripts = False  # the event log and a customer's keys live in different slots
+
     @classmethod
     def from_url(cls, url: str, *, prefix: str, timeout_ms: int) -> RedisClusterStore:
         parts = urlsplit(url)

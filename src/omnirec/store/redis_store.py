@@ -34,6 +34,7 @@ from omnirec.store.records import (
 )
 from omnirec.store.redis_base import BULK_TIMEOUT_MS, as_str, translate_errors
 from omnirec.store.redis_customers import CUSTOMER_READS, STATE_FIELDS, RedisCustomers
+from omnirec.store.redis_impressions import EVENT_FIELD, RedisImpressions
 from omnirec.store.snapshot import ROW_KINDS, CustomerSnapshot, compose_snapshot, read_rows
 
 PASSWORD_ENV = "OMNIREC_REDIS_PASSWORD"
@@ -55,7 +56,7 @@ def client_options(url: str, timeout_ms: int, max_connections: int = MAX_CONNECT
     return options
 
 
-class RedisStore(RedisCustomers):
+class RedisStore(RedisCustomers, RedisImpressions):
     """FeatureStore on a standalone Redis (or a managed one behind one endpoint)."""
 
     @classmethod
@@ -161,9 +162,16 @@ class RedisStore(RedisCustomers):
     # -- event log -----------------------------------------------------------------------------
     @translate_errors
     async def read_event_log(self, after: str | None, count: int) -> list[EventLogEntry]:
-        start = "-" if after is None else f"({after}"
-        entries = await self._client.xrange(self._keys.event_log(), min=start, max="+", count=count)
-        return [EventLogEntry(position=as_str(pos), event=codec.decode_event(fields[b"e"])) for pos, fields in entries]
+        out: list[EventLogEntry] = []
+        if count <= 0:
+            return out
+        async for position, fields in self._log_pages(after, count):  # impression records are skipped
+            payload = fields.get(EVENT_FIELD)
+            if payload is not None:
+                out.append(EventLogEntry(position=position, event=codec.decode_event(payload)))
+                if len(out) >= count:
+                    break
+        return out
 
     @translate_errors
     async def read_erasures(self, after: str | None, count: int) -> list[ErasureEntry]:

@@ -26,6 +26,8 @@ from omnirec.store.records import (
     CustomerState,
     ErasureEntry,
     EventLogEntry,
+    ImpressionLogEntry,
+    ImpressionRecord,
     ImpressionRequest,
     Persistence,
     RequestCount,
@@ -196,6 +198,11 @@ class ResilientStore:
 
     async def read_erasures(self, after: str | None, count: int) -> list[ErasureEntry]:
         return await self._bulk(self.inner.read_erasures(after, count), "read_erasures")
+    async def log_impressions(self, customer_id: str, records: Sequence[ImpressionRecord]) -> None:
+        await self._write(self.inner.log_impressions(customer_id, records), "log_impressions")
+
+    async def read_impressions(self, after: str | None, count: int) -> list[ImpressionLogEntry]:
+        return await self._bulk(self.inner.read_impressions(after, count), "read_impressions")
 
     # -- offers --------------------------------------------------------------------------------
     async def put_offer_catalog(self, payload: bytes) -> None:

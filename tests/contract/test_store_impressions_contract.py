@@ -1,0 +1,56 @@
+"""Store contract, impressions: kept in the event log apart from events, moved by links, erased with the customer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from omnirec.store.protocol import FeatureStore
+from omnirec.store.records import CustomerEvent, ImpressionRecord, OfferArm
+
+pytestmark = pytest.mark.anyio
+
+
+def impression(rec: str, user: str, items: list[str], ts: int = 1000) -> ImpressionRecord:
+    return ImpressionRecord(
+        recommendation_id=rec, kind="list", user_id=user, timestamp=ts, channel="email", items=items
+    )
+
+
+def event(user: str, item: str, ts: int) -> CustomerEvent:
+    return CustomerEvent(
+        user_id=user, item_id=item, event_type="purchase", timestamp=ts, channel="store", event_id=item
+    )
+
+
+async def test_impressions_round_trip_and_stay_out_of_the_event_export(store: FeatureStore) -> None:
+    offer = ImpressionRecord(
+        recommendation_id="r2", kind="offer", user_id="c1", timestamp=1001, channel="email", offer_id="o1",
+        probability=0.25, arms=[OfferArm("o1", 10.0, 2.0, 3.0), OfferArm("o2", 5.0, 1.0, 1.0)],
+    )  # fmt: skip
+    await store.log_impressions("c1", [impression("r1", "c1", ["a", "b"])])
+    await store.append_events("c1", [event("c1", "a", 1002)], cap=10)
+    await store.log_impressions("c1", [offer])
+    entries = await store.read_impressions(None, 10)
+    assert [e.record for e in entries] == [impression("r1", "c1", ["a", "b"]), offer]
+    assert [e.event.item_id for e in await store.read_event_log(None, 10)] == ["a"]
+    # paging: after the first record, only the second; a page of one event skips the impressions around it
+    assert [e.record.recommendation_id for e in await store.read_impressions(entries[0].position, 10)] == ["r2"]
+    assert len(await store.read_event_log(None, 1)) == 1
+    assert await store.read_event_log((await store.read_event_log(None, 1))[0].position, 10) == []
+
+
+async def test_a_link_moves_impressions_and_erasure_removes_them(
+    store: FeatureStore, all_keys: Callable[[], list[str]]
+) -> None:
+    await store.log_impressions("card-9", [impression("r1", "card-9", ["a"])])
+    await store.log_impressions("c2", [impression("r2", "c2", ["b"])])
+    await store.link_identity("card-9", "c1")
+    await store.log_impressions("card-9", [impression("r3", "c1", ["c"])])  # an alias now: goes to c1
+    await store.log_impressions("c1", [impression("r4", "c1", ["d"])])
+    assert len(await store.read_impressions(None, 10)) == 4
+    await store.erase_customer("c1")
+    remaining = await store.read_impressions(None, 10)
+    assert [e.record.recommendation_id for e in remaining] == ["r2"]
+    assert not [k for k in all_keys() if "card-9" in k or ":c1}" in k or ":c1" in k.split("#")[-1]]
