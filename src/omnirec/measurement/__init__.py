@@ -1,0 +1,1 @@
+"""Measurement: impressions, experiments, cross-channel attribution, off-policy evaluation and reports."""
