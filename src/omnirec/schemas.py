@@ -51,6 +51,9 @@ class RecommendationList(Schema):
     strategy: str  # personalized | segment | session | popular | non_personalized | similar | bought_together
     items: list[RecommendedItem]
     degraded: bool = False  # True when a store outage forced an in-process fallback
+    recommendation_id: str = ""  # send it back with `impression` events; clicks and purchases are attributed to it
+    experiment: str | None = None  # the experiment and variant the customer is in (omnirec.measurement)
+    variant: str | None = None
 
 
 class BasketRequest(Schema):
@@ -84,6 +87,9 @@ class EventIn(Schema):
     store_id: Annotated[str, msgspec.Meta(max_length=256)] = ""
     event_id: Annotated[str, msgspec.Meta(min_length=1, max_length=256)] | None = None
     offer_id: Annotated[str, msgspec.Meta(max_length=256)] = ""
+    # event_type "impression": the client confirms it rendered item_id of the answer recommendation_id
+    recommendation_id: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    position: Annotated[int, msgspec.Meta(ge=0, le=10_000)] | None = None  # 0-based, as rendered
 
     def __post_init__(self) -> None:
         """The rules msgspec constraints cannot state; each message starts with the field it is about."""
@@ -199,6 +205,7 @@ class NextBestOffer(Schema):
     expected_value: float
     mandatory: bool
     reasons: list[str]
+    selection_probability: float | None = None  # P(the policy chose this offer), logged for off-policy evaluation
 
 
 class NextBestOfferList(Schema):
@@ -210,3 +217,6 @@ class NextBestOfferList(Schema):
     request_id: str
     offers: list[NextBestOffer]
     degraded: bool = False  # the store could not be read in time: no offer (the safe answer), no budget spent
+    recommendation_id: str = ""
+    experiment: str | None = None
+    variant: str | None = None

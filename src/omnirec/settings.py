@@ -60,6 +60,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # appendfsync everysec (a crash loses up to ~1 s of acknowledged events) or always (loses none, slower
     # writes). Without it a restart loses them all; the service warns at start and /health/ready says
     # durable: false. There is no setting to switch the check off: it only reads CONFIG / INFO.
+    # Measurement (omnirec.measurement): impression logging off | sampled | complete, the share of customers
+    # logged when sampled, the consent purpose it needs, and an experiments TOML file ("" = none).
+    impressions: str = "complete"
+    impression_sample_rate: float = 1.0
+    impression_consent: str = "personalization"
+    experiments_file: str = ""
 
     def __post_init__(self) -> None:
         if not self.store_url or "://" not in self.store_url:
@@ -76,6 +82,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("max_consent_purposes and max_purpose_bytes must be at least 1")
         if self.anonymous_retention_days < 0:
             raise ValueError("anonymous_retention_days must be 0 (keep forever) or more")
+        if self.impressions not in ("off", "sampled", "complete"):
+            raise ValueError(f"impressions must be off, sampled or complete, got {self.impressions!r}")
+        if not 0.0 <= self.impression_sample_rate <= 1.0:
+            raise ValueError("impression_sample_rate must be between 0 and 1")
         for key in self.api_keys:
             unknown = set(key.scopes) - set(SCOPES)
             if unknown:

@@ -31,6 +31,7 @@ COMMANDS = [
     ["export", "erasures"],
     ["offers", "publish"],
     ["customers", "import"],
+    ["report"],
 ]
 
 
@@ -39,6 +40,14 @@ def test_help_has_an_example(command: list[str]) -> None:
     result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Example" in result.output and "omnirec " + " ".join(command) in result.output
+
+
+def test_evaluate_offers_has_an_example() -> None:
+    from omnirec.cli.main import evaluate_offers_app
+
+    result = CliRunner().invoke(evaluate_offers_app, ["--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.output and "omnirec evaluate offers" in result.output
 
 
 def test_every_registered_command_is_covered() -> None:

@@ -81,6 +81,22 @@ class Metrics:
             registry=own,
         )
 
+        self.impressions = Counter(
+            "omnirec_impressions",
+            "Answers logged as impressions (omnirec.measurement), by channel, experiment variant and kind",
+            ["channel", "variant", "kind"],
+            registry=own,
+        )
+        self.attributed = Counter(
+            "omnirec_attributed_conversions",
+            "Clicks, add-to-carts and purchases attributed to an impression, by the impression's channel and variant",
+            ["channel", "variant", "event"],
+            registry=own,
+        )
+
+    def observe_impression(self, channel: str | None, variant: str, kind: str) -> None:
+        self.impressions.labels(channel or "", variant or "none", kind).inc()
+
     def close(self) -> None:
         """At the worker's shutdown: drop its live series (the `omnirec_workers` gauge) from the shared directory."""
         if self.multiprocess_dir:

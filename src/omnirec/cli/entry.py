@@ -14,6 +14,9 @@ def run() -> None:
     except ValueError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
-    from omnirec.cli.main import app
+    from omnirec.cli.main import app, evaluate_offers_app
 
+    if sys.argv[1:3] == ["evaluate", "offers"]:  # its own app, so `omnirec evaluate --data ...` stays as it is
+        evaluate_offers_app(sys.argv[3:], prog_name="omnirec evaluate offers")
+        return
     app()

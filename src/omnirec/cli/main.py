@@ -10,6 +10,7 @@ from omnirec.cli.demo_command import demo
 from omnirec.cli.erasure_commands import export_erasures
 from omnirec.cli.event_commands import export_events
 from omnirec.cli.export_commands import recommendations as export_recommendations
+from omnirec.cli.measure_commands import evaluate_offers, report
 from omnirec.cli.offer_commands import export_offers, publish_offers
 from omnirec.cli.serve_commands import serve
 from omnirec.cli.store_commands import activate, models, publish
@@ -34,6 +35,10 @@ app.command("models")(models)
 app.command("activate")(activate)
 app.command("serve")(serve)
 app.command("demo")(demo)
+app.command("report")(report)
+# `omnirec evaluate offers`: its own app, dispatched in run() so `omnirec evaluate --data ...` stays as it is
+evaluate_offers_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+evaluate_offers_app.command("offers")(evaluate_offers)
 export_app.command("recommendations")(export_recommendations)
 export_app.command("offers")(export_offers)
 export_app.command("events")(export_events)

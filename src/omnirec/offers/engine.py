@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import msgspec
 import numpy as np
@@ -29,6 +29,7 @@ from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import CustomerState, ImpressionRequest
 
 log = logging.getLogger("omnirec.offers")
+Rerank = Callable[[list[OfferDecision]], list[OfferDecision]]  # another policy's order (experiments)
 
 
 async def next_best_offers(
@@ -40,10 +41,15 @@ async def next_best_offers(
     n: int,
     now: int,
     rng: np.random.Generator,
+    rerank: Rerank | None = None,
 ) -> list[OfferDecision]:
-    """Up to `n` ranked offers (plus any mandatory messages) for one customer, impressions taken."""
+    """Up to `n` ranked offers (plus any mandatory messages) for one customer, impressions taken.
+
+    `rerank` (omnirec.measurement) may reorder the Thompson ranking by another policy before serving."""
     state = await store.get_customer(customer_id)
-    [decisions] = await decide_many(store, offers, model, [state], channel, n, now, rng, FeedbackCache(store))
+    [decisions] = await decide_many(
+        store, offers, model, [state], channel, n, now, rng, FeedbackCache(store), rerank=rerank
+    )
     return decisions
 
 
@@ -59,6 +65,7 @@ async def decide_many(
     feedback: FeedbackCache,
     lookup: ItemLookup | None = None,
     gate: asyncio.Semaphore | None = None,
+    rerank: Rerank | None = None,
 ) -> list[list[OfferDecision]]:
     """Decisions for many customers at once (one batched read per kind of data), impressions taken.
 
@@ -82,6 +89,8 @@ async def decide_many(
         choices = rank_offers(
             offers, elig.ranked, ranked_aff, feedback.get(segment), feedback.get(""), channel, rng, version
         )
+        if rerank is not None:
+            choices = rerank(choices)
         ranked.append((mandatory_decisions(elig.mandatory, mandatory_aff, channel, version), choices))
     pairs = zip(states, ranked, strict=True)
     gate = gate or asyncio.Semaphore(max(len(states), 1))

@@ -32,6 +32,8 @@ class OfferDecision(msgspec.Struct, frozen=True, kw_only=True):
     mandatory: bool
     reasons: tuple[str, ...]
     model_version: str | None
+    alpha: float = 0.0  # the Beta belief the draw came from (logged for off-policy evaluation)
+    beta: float = 0.0
 
 
 def mandatory_decisions(
@@ -69,7 +71,11 @@ def rank_offers(
         )
         draw = belief.sample(rng)
         reasons = (*candidate.reasons, f"affinity:{affinity.source}", f"feedback:{belief.evidence}")
-        decision = _decision(candidate, affinity, channel, model_version, belief.mean, draw, reasons)
+        decision = msgspec.structs.replace(
+            _decision(candidate, affinity, channel, model_version, belief.mean, draw, reasons),
+            alpha=belief.alpha,
+            beta=belief.beta,
+        )
         scored.append((-draw * offer.value, -offer.priority, offer.id, decision))
     scored.sort(key=lambda entry: entry[:3])
     return [entry[3] for entry in scored]

@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from omnirec.measurement.recorder import ImpressionRecorder
+from omnirec.measurement.setup import build_recorder
 from omnirec.service.customers import CustomerService
 from omnirec.service.events import EventService
 from omnirec.service.model_cache import ModelCache
@@ -24,6 +26,7 @@ class Services:
     events: EventService
     customers: CustomerService
     state: StoreState
+    impressions: ImpressionRecorder
 
 
 def build_services(
@@ -35,11 +38,13 @@ def build_services(
     reads = StoreReads(store, on_error=on_store_error)
     models = ModelCache(reads, search=settings.search)
     state = StoreState(store)
+    impressions = build_recorder(store, settings, clock, on_store_error)
     return Services(
         reads=reads,
         models=models,
-        recommendations=RecommendationService(reads, models, settings, clock, state),
-        events=EventService(reads, settings, clock),
+        recommendations=RecommendationService(reads, models, settings, clock, state, impressions),
+        events=EventService(reads, settings, clock, impressions),
         customers=CustomerService(reads, settings),
         state=state,
+        impressions=impressions,
     )

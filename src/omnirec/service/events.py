@@ -14,6 +14,8 @@ import msgspec
 from omnirec.columns import DEFAULT_CHANNELS, DEFAULT_EVENT_WEIGHTS, OFFER_EVENTS
 from omnirec.data.values import parse_timestamp
 from omnirec.errors import InvalidRequest
+from omnirec.measurement.confirmations import IMPRESSION_EVENT, Confirmation, confirmation, record_confirmations
+from omnirec.measurement.recorder import ImpressionRecorder
 from omnirec.offers.feedback import record_offer_feedback
 from omnirec.schemas import EventError, EventIn, EventsAccepted
 from omnirec.service.reads import StoreReads
@@ -31,10 +33,17 @@ class BatchTooLarge(InvalidRequest):
 class EventService:
     """Turns wire events into store events; unknown customers and items are accepted and kept."""
 
-    def __init__(self, reads: StoreReads, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        reads: StoreReads,
+        settings: Settings,
+        clock: Callable[[], float] = time.time,
+        impressions: ImpressionRecorder | None = None,
+    ) -> None:
         self._reads = reads
         self._settings = settings
         self._clock = clock
+        self._impressions = impressions
 
     async def ingest(self, events: Sequence[Any]) -> EventsAccepted:
         """Store valid events (raw decoded JSON objects); invalid ones are listed with their index and reason."""
@@ -46,16 +55,23 @@ class EventService:
             raise InvalidRequest("no events: send one event or {events: [...]} with at least one")
         errors: list[EventError] = []
         by_user: dict[str, list[tuple[int, CustomerEvent]]] = {}
+        shown: list[Confirmation] = []  # `impression` events go to the impression log, not the customer's events
         now = int(self._clock())
         for index, raw in enumerate(events):
             try:
-                event = self._convert(msgspec.convert(raw, EventIn), now)
+                wire = msgspec.convert(raw, EventIn)
+                if wire.event_type == IMPRESSION_EVENT and self._impressions is not None:
+                    shown.append(confirmation(wire, _timestamp(wire.timestamp, now), CHANNELS))
+                    continue
+                event = self._convert(wire, now)
             except (InvalidRequest, msgspec.ValidationError) as exc:
                 event_id = raw.get("event_id") if isinstance(raw, dict) else None
                 errors.append(EventError(index=index, event_id=str(event_id) if event_id else None, reason=str(exc)))
                 continue
             by_user.setdefault(event.user_id, []).append((index, event))
-        accepted = duplicates = 0
+        accepted, duplicates = len(shown), 0
+        if shown and self._impressions is not None:
+            await record_confirmations(self._impressions, self._reads, shown)
         for user_id, indexed in by_user.items():
             result = await self._reads.append_events(
                 user_id,

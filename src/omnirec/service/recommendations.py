@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
+import msgspec
 import numpy as np
 
 from omnirec.columns import ALL_CHANNELS, DEFAULT_CHANNELS
-from omnirec.errors import InvalidRequest, StoreUnavailable, UnknownItem
+from omnirec.errors import InvalidRequest, NoActiveModel, StoreUnavailable, UnknownItem
+from omnirec.measurement.experiments import HOLDOUT_STRATEGY, Assignment
+from omnirec.measurement.impressions import new_recommendation_id
+from omnirec.measurement.recorder import ImpressionRecorder, ServedList
 from omnirec.scoring import Catalog, RankedItem, RankRequest, UserContext, build_context, rank_for_user
 from omnirec.scoring.context import HistoryTuple
 from omnirec.scoring.ranker import EXCLUDE_MODES, allowed_mask, decay, query_vector
@@ -24,6 +30,8 @@ from omnirec.store.records import CustomerState
 from omnirec.store.snapshot import CustomerSnapshot
 
 NO_CONSENT = "non_personalized"  # strategy of customers who withheld consent to personalisation
+SURFACE = "recommendations"  # the experiments surface of every list answer
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,12 +54,21 @@ class Recommendations:
     strategy: str
     items: list[RankedItem]
     degraded: bool = False  # the store was unreachable: popular items from the last loaded model
+    recommendation_id: str = ""  # links later clicks and purchases to this answer (omnirec.measurement)
+    experiment: str = ""
+    variant: str = ""
+    logged: bool = False  # the impression was written to the event log
 
 
 @dataclass(frozen=True)
 class _Customer:
     ctx: UserContext
     consented: bool
+    customer_id: str | None = None  # canonical id (None without a user id)
+    consent: Mapping[str, bool] = field(default_factory=dict)
+
+
+_Answer = tuple[Recommendations, _Customer, Assignment | None]
 
 
 class RecommendationService:
@@ -64,12 +81,15 @@ class RecommendationService:
         settings: Settings,
         clock: Callable[[], float] = time.time,
         state: StoreState | None = None,
+        impressions: ImpressionRecorder | None = None,
     ) -> None:
         self._reads = reads
         self._models = models
         self._settings = settings
         self._clock = clock
         self._state = state
+        self._impressions = impressions
+        self._variant_models: dict[tuple[str, str, str], LoadedModel] = {}
 
     @property
     def _store_lost(self) -> bool:
@@ -81,7 +101,8 @@ class RecommendationService:
         """Top-k for a customer; popular in the channel (degraded) when the store cannot be reached."""
         try:
             if not self._store_lost:
-                return await self._for_user(user_id, query)
+                answer = await self._for_user(user_id, query)
+                return await self._record("user", query, *answer)
         except StoreUnavailable:
             pass
         return self._degraded(query)
@@ -90,7 +111,8 @@ class RecommendationService:
         """Similar items; popular in the channel minus the item (degraded) when the store cannot be reached."""
         try:
             if not self._store_lost:
-                return await self._similar(item_id, query, user_id)
+                answer = await self._similar(item_id, query, user_id)
+                return await self._record("similar", query, *answer)
         except StoreUnavailable:
             pass
         return self._degraded(query, anchors=[item_id], anchors_must_exist=True)
@@ -99,7 +121,8 @@ class RecommendationService:
         """Basket complements; popular minus the cart (degraded) when the store cannot be reached."""
         try:
             if not self._store_lost:
-                return await self._basket(item_ids, query, user_id)
+                answer = await self._basket(item_ids, query, user_id)
+                return await self._record("basket", query, *answer)
         except StoreUnavailable:
             pass
         return self._degraded(query, anchors=item_ids)
@@ -117,9 +140,70 @@ class RecommendationService:
         if anchors_must_exist and anchors and anchors[0] not in catalog.index:
             raise UnknownItem(f"item {anchors[0]!r} is not in model version {model.version}")
         items = popular_fallback(catalog, query.k, query.channel, query.category, exclude=anchors or ())
-        return Recommendations(model.version, DEGRADED_STRATEGY, items, degraded=True)
+        return Recommendations(
+            model.version, DEGRADED_STRATEGY, items, degraded=True, recommendation_id=new_recommendation_id()
+        )
 
-    async def _for_user(self, user_id: str, query: UserQuery) -> Recommendations:
+    # -- measurement: experiments and impressions ------------------------------------------------
+    def _assign(self, customer_id: str | None) -> Assignment | None:
+        return self._impressions.assign(customer_id, SURFACE) if self._impressions is not None else None
+
+    async def _variant_model(self, model: LoadedModel, assignment: Assignment | None) -> LoadedModel:
+        """The model a variant serves: another published version and/or the ranker's settings overridden."""
+        if assignment is None:
+            return model
+        variant = assignment.variant
+        if variant.model_version and variant.model_version != model.version:
+            try:
+                model = await self._models.load(variant.model_version)
+            except NoActiveModel as exc:  # the variant's version is gone: serve the active one, visibly
+                log.warning("experiment %s variant %s: %s", assignment.experiment, variant.name, exc)
+        if not variant.ranker:
+            return model
+        key = (model.version, assignment.experiment, variant.name)
+        cached = self._variant_models.get(key)
+        if cached is None or cached.catalog.vectors is not model.catalog.vectors:
+            params = msgspec.structs.replace(model.catalog.params, **variant.ranker)
+            cached = dataclasses.replace(model, catalog=dataclasses.replace(model.catalog, params=params))
+            if len(self._variant_models) > 16:
+                self._variant_models.clear()
+            self._variant_models[key] = cached
+        return cached
+
+    async def _record(
+        self,
+        endpoint: str,
+        query: UserQuery,
+        result: Recommendations,
+        customer: _Customer,
+        assignment: Assignment | None,
+    ) -> Recommendations:
+        """The answer with its recommendation_id and variant; its impression logged when allowed."""
+        experiment = assignment.experiment if assignment else ""
+        variant = assignment.variant.name if assignment else ""
+        if self._impressions is None:
+            rec_id, logged = new_recommendation_id(), False
+        else:
+            items = result.items
+            served = ServedList(
+                customer_id=customer.customer_id,
+                consent=customer.consent,
+                endpoint=endpoint,
+                channel=query.channel,
+                store_id=query.store_id,
+                strategy=result.strategy,
+                model_version=result.version,
+                assignment=assignment,
+                items=[i.item_id for i in items],
+                scores=[i.score for i in items],
+                sources=[i.source for i in items],
+            )
+            rec_id, logged = await self._impressions.record_list(served)
+        return dataclasses.replace(
+            result, recommendation_id=rec_id, experiment=experiment, variant=variant, logged=logged
+        )
+
+    async def _for_user(self, user_id: str, query: UserQuery) -> _Answer:
         # One round trip for the active version, the customer and their rows (of the version this request
         # will most likely use; read again below when it uses another). Neighbour lists are in memory.
         snapshot = await self._reads.snapshot(user_id, self._models.expected_version(), query.store_id)
@@ -127,12 +211,15 @@ class RecommendationService:
             # the store lost its active pointer, so its consent and customers too (restarted empty): never
             # personalise from what it answers now, even before the marker check notices
             raise StoreUnavailable("the feature store has no active model version: it lost its data")
-        model = await self._models.for_active(snapshot.active_version)
+        assignment = self._assign(snapshot.state.customer_id)
+        model = await self._variant_model(await self._models.for_active(snapshot.active_version), assignment)
         catalog = model.catalog
         self._check(catalog, query.k, query.channel, query.category)
         if query.exclude not in EXCLUDE_MODES:
             raise InvalidRequest(f"exclude must be one of {', '.join(EXCLUDE_MODES)}")
         customer = await self._customer_of(model, snapshot)
+        if assignment is not None and assignment.variant.holdout:
+            return Recommendations(model.version, HOLDOUT_STRATEGY, []), customer, assignment
         missing = snapshot.unavailable or set()
         unavailable = frozenset(catalog.indices_of(sorted(missing))) if query.store_id else frozenset()
         ctx = customer.ctx
@@ -146,9 +233,9 @@ class RecommendationService:
         )
         ranking = rank_for_user(catalog, ctx, request, with_reasons=query.explain)
         strategy = ranking.strategy if customer.consented else NO_CONSENT
-        return Recommendations(model.version, strategy, ranking.items)
+        return Recommendations(model.version, strategy, ranking.items), customer, assignment
 
-    async def _similar(self, item_id: str, query: UserQuery, user_id: str | None = None) -> Recommendations:
+    async def _similar(self, item_id: str, query: UserQuery, user_id: str | None = None) -> _Answer:
         model = await self._models.current()
         catalog = model.catalog
         item = catalog.index.get(item_id)
@@ -156,26 +243,34 @@ class RecommendationService:
             raise UnknownItem(f"item {item_id!r} is not in model version {model.version}")
         self._check(catalog, query.k, query.channel, query.category)
         customer, unavailable = await asyncio.gather(self._customer(model, user_id), self._unavailable(model, query))
+        assignment = self._assign(customer.customer_id)
+        if assignment is not None and assignment.variant.holdout:
+            return Recommendations(model.version, HOLDOUT_STRATEGY, []), customer, assignment
         neighbours = catalog.neighbours("similar", [item]).get(item)
         allowed = self._allowed(catalog, customer, query, unavailable, user_id)
         items = similar_items(
             catalog, item, neighbours, allowed, query.k, query.channel, self._query(catalog, customer)
         )
-        return Recommendations(model.version, "similar" + _personal_suffix(customer, user_id), items)
+        strategy = "similar" + _personal_suffix(customer, user_id)
+        return Recommendations(model.version, strategy, items), customer, assignment
 
-    async def _basket(self, item_ids: list[str], query: UserQuery, user_id: str | None = None) -> Recommendations:
+    async def _basket(self, item_ids: list[str], query: UserQuery, user_id: str | None = None) -> _Answer:
         model = await self._models.current()
         catalog = model.catalog
         self._check(catalog, query.k, query.channel, query.category)
         known = list(dict.fromkeys(i for i in item_ids if i in catalog.index))  # unknown cart items are ignored
         customer, unavailable = await asyncio.gather(self._customer(model, user_id), self._unavailable(model, query))
+        assignment = self._assign(customer.customer_id)
+        if assignment is not None and assignment.variant.holdout:
+            return Recommendations(model.version, HOLDOUT_STRATEGY, []), customer, assignment
         allowed = self._allowed(catalog, customer, query, unavailable, user_id)
         cart = [catalog.index[i] for i in known]
         neighbours = catalog.neighbours("cooc", cart)
         items = basket_complements(
             catalog, cart, neighbours, allowed, query.k, query.channel, self._query(catalog, customer)
         )
-        return Recommendations(model.version, "bought_together" + _personal_suffix(customer, user_id), items)
+        strategy = "bought_together" + _personal_suffix(customer, user_id)
+        return Recommendations(model.version, strategy, items), customer, assignment
 
     # -- helpers -------------------------------------------------------------------------------
     def _check(self, catalog: Catalog, k: int, channel: str | None, category: str | None) -> None:
@@ -194,21 +289,24 @@ class RecommendationService:
             return _Customer(empty, consented=False)
         state = await self._reads.customer(user_id)
         if state.consent.get("personalization") is False:
-            return _Customer(empty, consented=False)
+            return _Customer(empty, consented=False, customer_id=state.customer_id, consent=state.consent)
         ids = list(dict.fromkeys([state.customer_id, *state.identities]))
         vector, history = await self._reads.user_rows(model.version, ids)
-        return _Customer(self._context(model, state, vector, history), consented=True)
+        context = self._context(model, state, vector, history)
+        return _Customer(context, consented=True, customer_id=state.customer_id, consent=state.consent)
 
     async def _customer_of(self, model: LoadedModel, snapshot: CustomerSnapshot) -> _Customer:
         """`_customer` from a snapshot: its rows when they are of the model's version, else read again."""
         state = snapshot.state
         if state.consent.get("personalization") is False:
-            return _Customer(build_context(model.catalog, user_vector=None, history=()), consented=False)
+            empty = build_context(model.catalog, user_vector=None, history=())
+            return _Customer(empty, consented=False, customer_id=state.customer_id, consent=state.consent)
         if snapshot.version == model.version:
             vector, history = decode_user_rows(snapshot.rows["user"], snapshot.rows["history"])
         else:
             vector, history = await self._reads.user_rows(model.version, snapshot.ids)
-        return _Customer(self._context(model, state, vector, history), consented=True)
+        context = self._context(model, state, vector, history)
+        return _Customer(context, consented=True, customer_id=state.customer_id, consent=state.consent)
 
     def _context(
         self, model: LoadedModel, state: CustomerState, vector: np.ndarray | None, history: list[HistoryTuple]

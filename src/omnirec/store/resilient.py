@@ -198,6 +198,7 @@ class ResilientStore:
 
     async def read_erasures(self, after: str | None, count: int) -> list[ErasureEntry]:
         return await self._bulk(self.inner.read_erasures(after, count), "read_erasures")
+
     async def log_impressions(self, customer_id: str, records: Sequence[ImpressionRecord]) -> None:
         await self._write(self.inner.log_impressions(customer_id, records), "log_impressions")
 

@@ -11,10 +11,12 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from omnirec.api.auth import SCOPE_OPT
+from omnirec.api.metrics import Metrics
 from omnirec.api.openapi import SECURITY
 from omnirec.api.params import PathId
 from omnirec.api.problems import problem_responses
 from omnirec.errors import NoActiveModel, StoreUnavailable, UnknownOffer
+from omnirec.measurement.offer_runs import OfferRun
 from omnirec.offers.catalog import decode_offer_catalog
 from omnirec.offers.engine import next_best_offers
 from omnirec.schemas import NextBestOffer, NextBestOfferList
@@ -40,6 +42,7 @@ class OffersController(Controller):
         user_id: PathId,
         services: NamedDependency[Services],
         request_id: NamedDependency[str],
+        metrics: NamedDependency[Metrics],
         channel: Channel = "email",
         n: N = 1,
     ) -> NextBestOfferList:
@@ -51,14 +54,14 @@ class OffersController(Controller):
         try:
             if services.state.lost:
                 raise StoreUnavailable(services.state.reason)
-            return await self._decide(services, request_id, user_id, channel, n)
+            return await self._decide(services, metrics, request_id, user_id, channel, n)
         except StoreUnavailable:
             return NextBestOfferList(
                 user_id=user_id, channel=channel, model_version=None, request_id=request_id, offers=[], degraded=True
             )
 
     async def _decide(
-        self, services: Services, request_id: str, user_id: str, channel: str, n: int
+        self, services: Services, metrics: Metrics, request_id: str, user_id: str, channel: str, n: int
     ) -> NextBestOfferList:
         store = services.reads.store
         payload = await store.get_offer_catalog()
@@ -69,9 +72,24 @@ class OffersController(Controller):
             model = (await services.models.current()).catalog
         except NoActiveModel:
             model = None  # offers still work on rules alone, with neutral propensities
-        decisions = await next_best_offers(
-            store, decode_offer_catalog(payload), model, user_id, channel, n, int(time.time()), np.random.default_rng()
+        catalog = decode_offer_catalog(payload)
+        state = await store.get_customer(user_id)
+        assignment = services.impressions.assign(state.customer_id, "offers")
+        run = OfferRun(
+            assignment.variant.offer_policy or "thompson" if assignment else "thompson", np.random.default_rng()
         )
+        decisions = []
+        if assignment is None or not assignment.variant.holdout:
+            decisions = await next_best_offers(
+                store, catalog, model, user_id, channel, n, int(time.time()), np.random.default_rng(), run.rerank
+            )
+        served = run.served(decisions)
+        rec_id, logged = await services.impressions.record_offers(
+            state.customer_id, state.consent, catalog.consent_purpose(channel) or None, channel,
+            model.version if model is not None else None, assignment, served,
+        )  # fmt: skip
+        if logged:
+            metrics.observe_impression(channel, assignment.variant.name if assignment else "", "offer")
         return NextBestOfferList(
             user_id=user_id,
             channel=channel,
@@ -81,8 +99,11 @@ class OffersController(Controller):
                 NextBestOffer(
                     offer_id=d.offer_id, title=d.title, message=d.message, code=d.code, items=list(d.items),
                     value=d.value, propensity=d.propensity, sampled=d.sampled, expected_value=d.expected_value,
-                    mandatory=d.mandatory, reasons=list(d.reasons),
+                    mandatory=d.mandatory, reasons=list(d.reasons), selection_probability=s.probability,
                 )
-                for d in decisions
+                for d, s in zip(decisions, served, strict=True)
             ],
+            recommendation_id=rec_id,
+            experiment=assignment.experiment if assignment else None,
+            variant=assignment.variant.name if assignment else None,
         )  # fmt: skip

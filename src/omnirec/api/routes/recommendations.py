@@ -24,8 +24,10 @@ Exclude = Annotated[
 Explain = Annotated[bool, QueryParameter(description="add a one-sentence reason per item")]
 
 
-def to_wire(result: Recommendations, route: ListRoute, endpoint: str) -> RecommendationList:
+def to_wire(result: Recommendations, route: ListRoute, endpoint: str, channel: str | None = None) -> RecommendationList:
     route.metrics.observe_list(endpoint, result.strategy, (i.source for i in result.items), result.degraded)
+    if result.logged:
+        route.metrics.observe_impression(channel, result.variant, "list")
     return RecommendationList(
         model_version=result.version,
         request_id=route.request_id,
@@ -34,6 +36,9 @@ def to_wire(result: Recommendations, route: ListRoute, endpoint: str) -> Recomme
             RecommendedItem(item_id=i.item_id, score=i.score, source=i.source, reason=i.reason) for i in result.items
         ],
         degraded=result.degraded,
+        recommendation_id=result.recommendation_id,
+        experiment=result.experiment or None,
+        variant=result.variant or None,
     )
 
 
@@ -61,7 +66,7 @@ class RecommendationsController(Controller):
         """Top-k items for a customer (any linked id) with the fallback chain visible in `strategy`."""
         query = UserQuery(k=k, channel=channel, store_id=store_id, category=category, exclude=exclude, explain=explain)
         result = await list_route.recommendations.for_user(user_id, query)
-        return to_wire(result, list_route, "user")
+        return to_wire(result, list_route, "user", channel)
 
     @get(
         "/v1/items/{item_id:str}/similar",
@@ -80,7 +85,7 @@ class RecommendationsController(Controller):
         """Similar items; personalised for `user_id` when given. 404 for an item not in the model."""
         query = UserQuery(k=k, channel=channel, store_id=store_id)
         result = await list_route.recommendations.similar(item_id, query, user_id)
-        return to_wire(result, list_route, "similar")
+        return to_wire(result, list_route, "similar", channel)
 
     @post(
         "/v1/recommendations/basket",
@@ -96,4 +101,4 @@ class RecommendationsController(Controller):
         """Items bought together with the cart: never the cart items, never substitutes of them."""
         query = UserQuery(k=data.k, channel=data.channel, store_id=data.store_id, explain=data.explain)
         result = await list_route.recommendations.basket(data.items, query, data.user_id)
-        return to_wire(result, list_route, "basket")
+        return to_wire(result, list_route, "basket", data.channel)

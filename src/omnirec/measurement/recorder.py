@@ -1,0 +1,164 @@
+"""ImpressionRecorder: gives every answer a recommendation_id and logs what it served (when allowed)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from omnirec.errors import StoreUnavailable
+from omnirec.measurement.experiments import Assignment, Experiments
+from omnirec.measurement.impressions import (
+    LIST,
+    OFFER,
+    SHOWN,
+    ImpressionPolicy,
+    encode_positions,
+    encode_scores,
+    encode_sources,
+    new_recommendation_id,
+)
+from omnirec.store.protocol import FeatureStore
+from omnirec.store.records import ImpressionRecord, OfferArm
+
+log = logging.getLogger("omnirec.measurement")
+
+
+def _ignore(operation: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class ServedList:
+    """What a list answer showed, as the recorder needs it."""
+
+    customer_id: str | None
+    consent: Mapping[str, bool]
+    endpoint: str
+    channel: str | None
+    store_id: str | None
+    strategy: str
+    model_version: str
+    assignment: Assignment | None
+    items: Sequence[str]
+    scores: Sequence[float]
+    sources: Sequence[str]
+
+
+@dataclass(frozen=True)
+class ServedOffer:
+    """One served offer with the candidates its slot was chosen from and the probability of that choice."""
+
+    offer_id: str
+    items: Sequence[str]
+    value: float
+    probability: float
+    probability_error: float
+    arms: Sequence[OfferArm]
+
+
+class ImpressionRecorder:
+    """Logs impressions to the store's event log; a failed write is counted (`on_error`), never fails the answer."""
+
+    def __init__(
+        self,
+        store: FeatureStore,
+        policy: ImpressionPolicy,
+        experiments: Experiments,
+        clock: Callable[[], float] = time.time,
+        on_error: Callable[[str], None] = _ignore,
+    ) -> None:
+        self._store = store
+        self.policy = policy
+        self.experiments = experiments
+        self._clock = clock
+        self._on_error = on_error
+
+    def assign(self, customer_id: str | None, surface: str) -> Assignment | None:
+        return self.experiments.assign(customer_id, surface, self._clock())
+
+    async def record_list(self, served: ServedList) -> tuple[str, bool]:
+        """A new recommendation_id and whether the list was logged."""
+        rec_id = new_recommendation_id()
+        if not self.policy.allows(served.customer_id, served.consent):
+            return rec_id, False
+        assert served.customer_id is not None
+        a = served.assignment
+        record = ImpressionRecord(
+            recommendation_id=rec_id,
+            kind=LIST,
+            user_id=served.customer_id,
+            timestamp=int(self._clock()),
+            channel=served.channel or "",
+            endpoint=served.endpoint,
+            store_id=served.store_id or "",
+            strategy=served.strategy,
+            model_version=served.model_version,
+            experiment=a.experiment if a else "",
+            variant=a.variant.name if a else "",
+            items=list(served.items),
+            scores=encode_scores(served.scores),
+            sources=encode_sources(served.sources),
+        )
+        return rec_id, await self._write(served.customer_id, [record])
+
+    async def record_offers(
+        self,
+        customer_id: str,
+        consent: Mapping[str, bool],
+        channel_purpose: str | None,
+        channel: str,
+        model_version: str | None,
+        assignment: Assignment | None,
+        offers: Sequence[ServedOffer],
+    ) -> tuple[str, bool]:
+        rec_id = new_recommendation_id()
+        allowed = self.policy.allows(customer_id, consent) and self.policy.allows(customer_id, consent, channel_purpose)
+        if not offers or not allowed:
+            return rec_id, False
+        now = int(self._clock())
+        records = [
+            ImpressionRecord(
+                recommendation_id=rec_id, kind=OFFER, user_id=customer_id, timestamp=now, channel=channel,
+                endpoint="offer", strategy=assignment.variant.offer_policy or "thompson" if assignment else "thompson",
+                model_version=model_version or "", experiment=assignment.experiment if assignment else "",
+                variant=assignment.variant.name if assignment else "", items=list(o.items), offer_id=o.offer_id,
+                value=o.value, probability=o.probability, probability_error=o.probability_error, arms=list(o.arms),
+            )
+            for o in offers
+        ]  # fmt: skip
+        return rec_id, await self._write(customer_id, records)
+
+    async def record_shown(
+        self,
+        customer_id: str,
+        consent: Mapping[str, bool],
+        recommendation_id: str,
+        items: Sequence[str],
+        positions: Sequence[int],
+        channel: str,
+        timestamp: int,
+    ) -> bool:
+        """A client's confirmation that it rendered these items of an answer (at these 0-based positions)."""
+        if not self.policy.allows(customer_id, consent):
+            return False
+        record = ImpressionRecord(
+            recommendation_id=recommendation_id,
+            kind=SHOWN,
+            user_id=customer_id,
+            timestamp=timestamp,
+            channel=channel,
+            items=list(items),
+            positions=encode_positions(positions),
+        )
+        return await self._write(customer_id, [record])
+
+    async def _write(self, customer_id: str, records: list[ImpressionRecord]) -> bool:
+        try:
+            await self._store.log_impressions(customer_id, records)
+        except StoreUnavailable as exc:
+            self._on_error("log_impressions")
+            log.warning("impression not logged: %s", exc)
+            return False
+        return True
