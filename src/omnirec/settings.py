@@ -86,6 +86,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError(f"impressions must be off, sampled or complete, got {self.impressions!r}")
         if not 0.0 <= self.impression_sample_rate <= 1.0:
             raise ValueError("impression_sample_rate must be between 0 and 1")
+        if self.experiments_file:
+            from omnirec.measurement.experiments import load_experiments
+
+            load_experiments(Path(self.experiments_file))  # validated at load; the service reads it again
         for key in self.api_keys:
             unknown = set(key.scopes) - set(SCOPES)
             if unknown:
