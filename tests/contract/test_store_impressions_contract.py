@@ -41,6 +41,17 @@ async def test_impressions_round_trip_and_stay_out_of_the_event_export(store: Fe
     assert await store.read_event_log((await store.read_event_log(None, 1))[0].position, 10) == []
 
 
+async def test_recent_impressions_of_a_customer_follow_links(store: FeatureStore) -> None:
+    await store.log_impressions("card-9", [impression("r1", "card-9", ["a"], ts=900)])
+    await store.log_impressions("c1", [impression("r2", "c1", ["b"], ts=1000)])
+    await store.log_impressions("c2", [impression("r3", "c2", ["c"], ts=1000)])
+    await store.append_events("c1", [event("c1", "b", 1001)], cap=10)
+    await store.link_identity("card-9", "c1")
+    assert [r.recommendation_id for r in await store.recent_impressions("card-9", since=0)] == ["r1", "r2"]
+    assert [r.recommendation_id for r in await store.recent_impressions("c1", since=950)] == ["r2"]
+    assert await store.recent_impressions("nobody", since=0) == []
+
+
 async def test_a_link_moves_impressions_and_erasure_removes_them(
     store: FeatureStore, all_keys: Callable[[], list[str]]
 ) -> None:

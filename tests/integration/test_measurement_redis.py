@@ -48,6 +48,9 @@ async def test_an_email_recommendation_earns_the_store_purchase_under_a_linked_c
         other = {**till, "item_id": web["items"][0]["item_id"], "timestamp": NOW + 3600}  # not shown to u5
         posted = await client.post("/v1/events", json={"events": [till, other]}, headers=headers())
         assert posted.json()["accepted"] == 2
+        metrics = (await client.get("/metrics")).text  # counted online too, by the impression's channel
+        assert 'omnirec_attributed_conversions_total{channel="email",event="purchase",variant="none"} 1.0' in metrics
+        assert 'channel="web",event="purchase"' not in metrics
         records = await read_all_impressions(store)
         events = await read_all_events(store)
         resolved = await identity_map(store, {r.user_id for r in records} | {e.user_id for e in events})

@@ -64,6 +64,7 @@ def create_app(
             for hook in startup:
                 await hook(raw)  # bulk work (publishing an embedded bundle), not bounded like requests
             services = build_services(bounded, settings, metrics.store_error, clock)
+            services.impressions.on_attributed = metrics.observe_attributed
             app.state.services = services
             await _preload(services.models.current)
             watcher = await _watch_store(services.state)

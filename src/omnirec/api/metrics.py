@@ -97,6 +97,9 @@ class Metrics:
     def observe_impression(self, channel: str | None, variant: str, kind: str) -> None:
         self.impressions.labels(channel or "", variant or "none", kind).inc()
 
+    def observe_attributed(self, channel: str, variant: str, kind: str, share: float) -> None:
+        self.attributed.labels(channel, variant or "none", kind).inc(share)
+
     def close(self) -> None:
         """At the worker's shutdown: drop its live series (the `omnirec_workers` gauge) from the shared directory."""
         if self.multiprocess_dir:

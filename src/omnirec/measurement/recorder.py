@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from omnirec.errors import StoreUnavailable
+from omnirec.measurement.attribution import AttributionRules, attribute, conversions, exposures
 from omnirec.measurement.experiments import Assignment, Experiments
 from omnirec.measurement.impressions import (
     LIST,
@@ -20,9 +21,10 @@ from omnirec.measurement.impressions import (
     new_recommendation_id,
 )
 from omnirec.store.protocol import FeatureStore
-from omnirec.store.records import ImpressionRecord, OfferArm
+from omnirec.store.records import CustomerEvent, ImpressionRecord, OfferArm
 
 log = logging.getLogger("omnirec.measurement")
+AttributedHook = Callable[[str, str, str, float], None]  # impression channel, variant, conversion kind, share
 
 
 def _ignore(operation: str) -> None:
@@ -74,6 +76,8 @@ class ImpressionRecorder:
         self.experiments = experiments
         self._clock = clock
         self._on_error = on_error
+        self.rules = AttributionRules()
+        self.on_attributed: AttributedHook | None = None  # the app's Prometheus counter
 
     def assign(self, customer_id: str | None, surface: str) -> Assignment | None:
         return self.experiments.assign(customer_id, surface, self._clock())
@@ -153,6 +157,26 @@ class ImpressionRecorder:
             positions=encode_positions(positions),
         )
         return await self._write(customer_id, [record])
+
+    async def attribute_online(self, any_id: str, events: Sequence[CustomerEvent]) -> None:
+        """Count just-stored clicks, add-to-carts and purchases credited to the customer's recent impressions
+        (the `omnirec report` rule; online it sees the store's recent log positions of the customer only)."""
+        if self.on_attributed is None:
+            return
+        same = lambda _: "customer"  # noqa: E731 - every id here is this customer's
+        found = conversions(events, same)
+        if not found:
+            return
+        since = min(c.timestamp for c in found) - max(self.rules.windows.values(), default=0)
+        try:
+            records = await self._store.recent_impressions(any_id, since)
+        except StoreUnavailable:
+            self._on_error("recent_impressions")
+            return
+        _, touches = exposures(records, same)
+        for credit in attribute(touches, found, self.rules):
+            exposure = credit.touch.exposure
+            self.on_attributed(exposure.channel, exposure.variant, credit.conversion.kind, credit.share)
 
     async def _write(self, customer_id: str, records: list[ImpressionRecord]) -> bool:
         try:

@@ -80,6 +80,9 @@ class EventService:
                 retention_s=self._settings.anonymous_retention_seconds,
             )
             stored = sum(result.stored)
+            if self._impressions is not None and stored:
+                fresh = [e for (_, e), ok in zip(indexed, result.stored, strict=True) if ok]
+                await self._impressions.attribute_online(user_id, fresh)
             offer_events = [e for (_, e), ok in zip(indexed, result.stored, strict=True) if ok and e.offer_id]
             if offer_events:  # next-best-offer feedback counters, per segment
                 segment = (await self._reads.customer(user_id)).features.get("segment", "")

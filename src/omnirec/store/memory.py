@@ -265,6 +265,12 @@ class MemoryStore(MemoryModels):
                 self._log[self._log_seq] = record
                 p.logids.append(self._log_seq)
 
+    async def recent_impressions(self, any_id: str, since: int) -> list[ImpressionRecord]:
+        with self._lock:
+            p = self._profiles.get(self._resolve(any_id)) or _Profile()
+            found = (self._log.get(pos) for pos in p.logids)
+            return [r for r in found if isinstance(r, ImpressionRecord) and r.timestamp >= since]
+
     async def read_impressions(self, after: str | None, count: int) -> list[ImpressionLogEntry]:
         with self._lock:
             start = 0 if after is None else int(after.split("-")[-1])

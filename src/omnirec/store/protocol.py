@@ -140,6 +140,10 @@ class FeatureStore(Protocol):
     async def read_impressions(self, after: str | None, count: int) -> list[ImpressionLogEntry]:
         """Impression records after a log position (None = from the start), oldest first, at most count."""
 
+    async def recent_impressions(self, any_id: str, since: int) -> list[ImpressionRecord]:
+        """The customer's impression records (linked ids included) logged at or after `since`, oldest first.
+        Redis looks at the customer's RECENT_LOG_POSITIONS newest log positions only (events included)."""
+
     # -- offers --------------------------------------------------------------------------------
     async def put_offer_catalog(self, payload: bytes) -> None:
         """Store the offer catalogue (encoded by omnirec.offers); replaces the previous one atomically."""

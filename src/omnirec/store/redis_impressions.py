@@ -18,6 +18,7 @@ from omnirec.store import customer_rules as rules
 from omnirec.store.records import ImpressionLogEntry, ImpressionRecord
 from omnirec.store.redis_base import as_str, translate_errors
 
+RECENT_LOG_POSITIONS = 200  # newest log positions of a customer recent_impressions looks at
 IMPRESSION_FIELD = b"i"
 EVENT_FIELD = b"e"
 
@@ -38,6 +39,11 @@ return #ARGV
 """
 
 _decoder = msgspec.msgpack.Decoder(ImpressionRecord)
+
+
+def _stream_order(position: bytes | str) -> tuple[int, int]:
+    ms, _, seq = as_str(position).partition("-")
+    return int(ms), int(seq or 0)
 
 
 class RedisImpressions:
@@ -79,6 +85,25 @@ class RedisImpressions:
             if int(await push(keys=keys, args=positions)) != -1:
                 return
             customer_id = await self._resolve(customer_id)
+
+    @translate_errors
+    async def recent_impressions(self, any_id: str, since: int) -> list[ImpressionRecord]:
+        customer = await self._resolve(any_id)
+        positions = await self._client.lrange(self._keys.customer(customer, "logids"), -RECENT_LOG_POSITIONS, -1)
+        if not positions:
+            return []
+        pipe = self._client.pipeline(transaction=False)
+        for position in sorted(positions, key=_stream_order):  # a link appends the merged id's positions
+            pipe.xrange(self._keys.event_log(), min=position, max=position, count=1)
+        out = []
+        for entries in await pipe.execute():
+            for _, fields in entries:
+                payload = fields.get(IMPRESSION_FIELD)
+                if payload is not None:
+                    record = _decoder.decode(payload)
+                    if record.timestamp >= since:
+                        out.append(record)
+        return out
 
     @translate_errors
     async def read_impressions(self, after: str | None, count: int) -> list[ImpressionLogEntry]:

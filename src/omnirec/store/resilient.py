@@ -205,6 +205,9 @@ class ResilientStore:
     async def read_impressions(self, after: str | None, count: int) -> list[ImpressionLogEntry]:
         return await self._bulk(self.inner.read_impressions(after, count), "read_impressions")
 
+    async def recent_impressions(self, any_id: str, since: int) -> list[ImpressionRecord]:
+        return await self._write(self.inner.recent_impressions(any_id, since), "recent_impressions")
+
     # -- offers --------------------------------------------------------------------------------
     async def put_offer_catalog(self, payload: bytes) -> None:
         await self._bulk(self.inner.put_offer_catalog(payload), "put_offer_catalog")
