@@ -72,6 +72,12 @@ def test_position_aware_split_and_confirmed_items() -> None:
     assert run([*records, confirm], events) == [("buy", "r1", 1.0)]
 
 
+def test_confirmations_of_an_exported_email_are_an_answer_of_their_own() -> None:
+    sent = ImpressionRecord(recommendation_id="export-1", kind="shown", user_id="c1", timestamp=1000, channel="email",
+                            items=["a", "b"], positions=encode_positions([0, 1]))  # fmt: skip
+    assert run([sent], [ev("card-1", "b", "purchase", 2000, price=3.0, eid="till")]) == [("till", "export-1", 1.0)]
+
+
 def test_repeated_event_ids_count_once() -> None:
     events = [
         ev("c1", "a", "purchase", 1200, price=2.0, eid="same"),

@@ -7,6 +7,7 @@ evaluation per batch); a customer's list does not depend on the batch, so it equ
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,8 @@ class ExportedRecommendations(msgspec.Struct, kw_only=True):
     items: list[ExportedItem]
     source: str  # the fallback-chain stage: personalized, segment, session or popular
     model_version: str
+    # Post `impression` events with it when the email is sent: purchases in any channel are then attributed to it
+    recommendation_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,11 @@ class BundleRecommender:
     def _exported(self, user_id: str, ranking: Ranking) -> ExportedRecommendations:
         items = [ExportedItem(item_id=i.item_id, score=i.score, source=i.source) for i in ranking.items]
         return ExportedRecommendations(
-            user_id=user_id, items=items, source=ranking.strategy, model_version=self.bundle.version
+            user_id=user_id,
+            items=items,
+            source=ranking.strategy,
+            model_version=self.bundle.version,
+            recommendation_id=uuid.uuid4().hex,
         )
 
 

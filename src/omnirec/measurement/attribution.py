@@ -9,6 +9,8 @@ The rule, in full:
   longer ago than the window of the conversion's kind (default: 1 day for clicks, 7 days for add-to-carts
   and purchases). A list showed all its items unless the client confirmed what it rendered with `impression`
   events: then only the confirmed items, at the confirmed positions. An offer showed the items it promotes.
+  Confirmations of an answer the service did not log (an email campaign from `omnirec export
+  recommendations`, whose lines carry a recommendation_id) are an answer of their own, without a variant.
 - Several candidates: `last_touch` (default) gives the whole conversion to the most recent one (ties: the
   better position, then the recommendation id); `position` splits it over all of them in proportion to
   1 / log2(position + 2), the discount of DCG, so a top slot earns more than the tenth.
@@ -53,7 +55,7 @@ class Exposure:
     channel: str
     experiment: str
     variant: str
-    kind: str  # list | offer
+    kind: str  # list | offer | shown (confirmed only)
     items: frozenset[str]
 
 
@@ -92,6 +94,8 @@ def exposures(records: Iterable[ImpressionRecord], resolve: Callable[[str], str]
         (shown if record.kind == SHOWN else answers)[record.recommendation_id].append(record)
     out: list[Exposure] = []
     touches: list[Touch] = []
+    for rec_id, group in shown.items():
+        answers.setdefault(rec_id, group)  # confirmed only: an exported list the email system sent
     for rec_id, group in answers.items():
         first = group[0]
         positions: dict[str, int] = {}
