@@ -29,9 +29,9 @@ async def test_impressions_round_trip_and_stay_out_of_the_event_export(store: Fe
         recommendation_id="r2", kind="offer", user_id="c1", timestamp=1001, channel="email", offer_id="o1",
         probability=0.25, arms=[OfferArm("o1", 10.0, 2.0, 3.0), OfferArm("o2", 5.0, 1.0, 1.0)],
     )  # fmt: skip
-    await store.log_impressions("c1", [impression("r1", "c1", ["a", "b"])])
+    await store.log_impressions([impression("r1", "c1", ["a", "b"])])
     await store.append_events("c1", [event("c1", "a", 1002)], cap=10)
-    await store.log_impressions("c1", [offer])
+    await store.log_impressions([offer])
     entries = await store.read_impressions(None, 10)
     assert [e.record for e in entries] == [impression("r1", "c1", ["a", "b"]), offer]
     assert [e.event.item_id for e in await store.read_event_log(None, 10)] == ["a"]
@@ -42,9 +42,9 @@ async def test_impressions_round_trip_and_stay_out_of_the_event_export(store: Fe
 
 
 async def test_recent_impressions_of_a_customer_follow_links(store: FeatureStore) -> None:
-    await store.log_impressions("card-9", [impression("r1", "card-9", ["a"], ts=900)])
-    await store.log_impressions("c1", [impression("r2", "c1", ["b"], ts=1000)])
-    await store.log_impressions("c2", [impression("r3", "c2", ["c"], ts=1000)])
+    await store.log_impressions([impression("r1", "card-9", ["a"], ts=900)])
+    await store.log_impressions([impression("r2", "c1", ["b"], ts=1000)])
+    await store.log_impressions([impression("r3", "c2", ["c"], ts=1000)])
     await store.append_events("c1", [event("c1", "b", 1001)], cap=10)
     await store.link_identity("card-9", "c1")
     assert [r.recommendation_id for r in await store.recent_impressions("card-9", since=0)] == ["r1", "r2"]
@@ -55,13 +55,22 @@ async def test_recent_impressions_of_a_customer_follow_links(store: FeatureStore
 async def test_a_link_moves_impressions_and_erasure_removes_them(
     store: FeatureStore, all_keys: Callable[[], list[str]]
 ) -> None:
-    await store.log_impressions("card-9", [impression("r1", "card-9", ["a"])])
-    await store.log_impressions("c2", [impression("r2", "c2", ["b"])])
+    await store.log_impressions([impression("r1", "card-9", ["a"])])
+    await store.log_impressions([impression("r2", "c2", ["b"]), impression("r5", "c3", ["e"])])
     await store.link_identity("card-9", "c1")
-    await store.log_impressions("card-9", [impression("r3", "c1", ["c"])])  # an alias now: goes to c1
-    await store.log_impressions("c1", [impression("r4", "c1", ["d"])])
-    assert len(await store.read_impressions(None, 10)) == 4
+    await store.log_impressions([impression("r3", "card-9", ["c"])])  # an alias now: goes to c1
+    await store.log_impressions([impression("r4", "c1", ["d"])])
+    assert len(await store.read_impressions(None, 10)) == 5
     await store.erase_customer("c1")
     remaining = await store.read_impressions(None, 10)
-    assert [e.record.recommendation_id for e in remaining] == ["r2"]
+    assert [e.record.recommendation_id for e in remaining] == ["r2", "r5"]
     assert not [k for k in all_keys() if "card-9" in k or ":c1}" in k or ":c1" in k.split("#")[-1]]
+
+
+async def test_one_call_holds_many_customers_and_follows_their_links(store: FeatureStore) -> None:
+    await store.link_identity("card-1", "c1")
+    batch = [impression("r1", "c1", ["a"]), impression("r2", "card-1", ["b"]), impression("r3", "c2", ["c"])]
+    await store.log_impressions(batch)
+    assert [r.recommendation_id for r in await store.recent_impressions("c1", since=0)] == ["r1", "r2"]
+    assert [r.recommendation_id for r in await store.recent_impressions("c2", since=0)] == ["r3"]
+    assert sorted(e.record.recommendation_id for e in await store.read_impressions(None, 10)) == ["r1", "r2", "r3"]

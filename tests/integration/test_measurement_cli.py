@@ -25,7 +25,7 @@ def fill(url: str) -> None:
         store = open_store(url, prefix="omnirec", timeout_ms=5000)
         listed = ImpressionRecord(recommendation_id="r1", kind="list", user_id="c1", timestamp=1000, channel="email",
                                   items=["a", "b"])  # fmt: skip
-        await store.log_impressions("c1", [listed])
+        await store.log_impressions([listed])
         await store.link_identity("card-1", "c1")
         rng = np.random.default_rng(0)
         arms = (OfferArm("o1", 10.0, 2.0, 8.0), OfferArm("o2", 5.0, 5.0, 5.0), OfferArm("o3", 20.0, 1.0, 9.0))
@@ -38,7 +38,7 @@ def fill(url: str) -> None:
             record = ImpressionRecord(recommendation_id=f"o{n}", kind="offer", user_id=f"k{n}", timestamp=2000,
                                       channel="email", offer_id=offer, value=arms[chosen].value, probability=p,
                                       probability_error=error, arms=list(arms))  # fmt: skip
-            await store.log_impressions(f"k{n}", [record])
+            await store.log_impressions([record])
             if rng.random() < rates[offer]:
                 redeemed = CustomerEvent(user_id=f"k{n}", item_id="", event_type="offer_redeemed", timestamp=2100,
                                          channel="web", event_id=f"red{n}", offer_id=offer)  # fmt: skip

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from omnirec.errors import StoreUnavailable
 from omnirec.measurement.attribution import AttributionRules, attribute, conversions, exposures
 from omnirec.measurement.experiments import Assignment, Experiments
+from omnirec.measurement.group_writer import GroupWriter
 from omnirec.measurement.impressions import (
     LIST,
     OFFER,
@@ -76,6 +77,7 @@ class ImpressionRecorder:
         self.experiments = experiments
         self._clock = clock
         self._on_error = on_error
+        self._writer = GroupWriter(store, on_error)
         self.rules = AttributionRules()
         self.on_attributed: AttributedHook | None = None  # the app's Prometheus counter
 
@@ -179,10 +181,5 @@ class ImpressionRecorder:
             self.on_attributed(exposure.channel, exposure.variant, credit.conversion.kind, credit.share)
 
     async def _write(self, customer_id: str, records: list[ImpressionRecord]) -> bool:
-        try:
-            await self._store.log_impressions(customer_id, records)
-        except StoreUnavailable as exc:
-            self._on_error("log_impressions")
-            log.warning("impression not logged: %s", exc)
-            return False
-        return True
+        del customer_id  # each record names its customer
+        return await self._writer.write(records)

@@ -257,10 +257,10 @@ class MemoryStore(MemoryModels):
             events = sorted((p, e) for p, e in self._log.items() if p > start and isinstance(e, CustomerEvent))
             return [EventLogEntry(position=f"0-{pos}", event=event) for pos, event in events[:count]]
 
-    async def log_impressions(self, customer_id: str, records: Sequence[ImpressionRecord]) -> None:
+    async def log_impressions(self, records: Sequence[ImpressionRecord]) -> None:
         with self._lock:
-            p = self._profile(self._resolve(customer_id), index=False)
             for record in records:
+                p = self._profile(self._resolve(record.user_id), index=False)
                 self._log_seq += 1
                 self._log[self._log_seq] = record
                 p.logids.append(self._log_seq)

@@ -133,9 +133,10 @@ class FeatureStore(Protocol):
     async def read_event_log(self, after: str | None, count: int) -> list[EventLogEntry]:
         """Accepted events after a position (None = from the start), oldest first, at most count."""
 
-    async def log_impressions(self, customer_id: str, records: Sequence[ImpressionRecord]) -> None:
-        """Append what answers served (omnirec.measurement) to the event log, listed under the customer so
-        identity links carry them and erasure removes them; read_event_log never returns them."""
+    async def log_impressions(self, records: Sequence[ImpressionRecord]) -> None:
+        """Append what answers served (omnirec.measurement) to the event log, each listed under its user_id's
+        customer (aliases followed) so identity links carry them and erasure removes them; read_event_log
+        never returns them. One call may hold records of many customers (the service groups concurrent ones)."""
 
     async def read_impressions(self, after: str | None, count: int) -> list[ImpressionLogEntry]:
         """Impression records after a log position (None = from the start), oldest first, at most count."""

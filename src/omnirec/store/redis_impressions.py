@@ -22,13 +22,24 @@ RECENT_LOG_POSITIONS = 200  # newest log positions of a customer recent_impressi
 IMPRESSION_FIELD = b"i"
 EVENT_FIELD = b"e"
 
-# KEYS: log, the customer's logids, alias. ARGV: payloads. -1 when the id has meanwhile become an alias.
+# KEYS: log, then per customer its logids and alias. ARGV: per customer its number of payloads, then the
+# payloads in customer order. Returns the (1-based) customers skipped because their id has become an alias.
 LOG_IMPRESSIONS = """
-if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
-for i = 1, #ARGV do
-  redis.call('RPUSH', KEYS[2], redis.call('XADD', KEYS[1], '*', 'i', ARGV[i]))
+local n = (#KEYS - 1) / 2
+local at = n + 1
+local redirected = {}
+for c = 1, n do
+  local count = tonumber(ARGV[c])
+  if redis.call('EXISTS', KEYS[2 * c + 1]) == 1 then
+    redirected[#redirected + 1] = c
+  else
+    for i = at, at + count - 1 do
+      redis.call('RPUSH', KEYS[2 * c], redis.call('XADD', KEYS[1], '*', 'i', ARGV[i]))
+    end
+  end
+  at = at + count
 end
-return #ARGV
+return redirected
 """
 
 # KEYS: the customer's logids, alias. ARGV: log positions. -1 when the id has meanwhile become an alias.
@@ -62,29 +73,47 @@ class RedisImpressions:
         return script
 
     @translate_errors
-    async def log_impressions(self, customer_id: str, records: Sequence[ImpressionRecord]) -> None:
-        if not records:
-            return
-        payloads = [codec.encode(r) for r in records]
+    async def log_impressions(self, records: Sequence[ImpressionRecord]) -> None:
+        by_customer: dict[str, list[bytes]] = {}
+        for record in records:
+            by_customer.setdefault(record.user_id, []).append(codec.encode(record))
+        for _ in range(rules.MAX_ALIAS_HOPS + 1):
+            if not by_customer:
+                return
+            if self._one_call_scripts:
+                moved = await self._log_in_one_call(by_customer)
+            else:
+                moved = [c for c, payloads in by_customer.items() if not await self._log_in_two_steps(c, payloads)]
+            redirected: dict[str, list[bytes]] = {}
+            for customer in moved:  # linked meanwhile: write under the customer the id now belongs to
+                redirected.setdefault(await self._resolve(customer), []).extend(by_customer[customer])
+            by_customer = redirected
+
+    async def _log_in_one_call(self, by_customer: dict[str, list[bytes]]) -> list[str]:
+        """Standalone Redis: every customer's entries and positions in one script call; the customers skipped."""
         k = self._keys
-        if self._one_call_scripts:
-            script = self._script("_log_impressions", LOG_IMPRESSIONS)
-            for _ in range(rules.MAX_ALIAS_HOPS + 1):
-                keys = [k.event_log(), k.customer(customer_id, "logids"), k.customer(customer_id, "alias")]
-                if int(await script(keys=keys, args=payloads)) != -1:
-                    return
-                customer_id = await self._resolve(customer_id)
-            return
+        customers = list(by_customer)
+        keys = [k.event_log()]
+        for c in customers:
+            keys += [k.customer(c, "logids"), k.customer(c, "alias")]
+        args: list[Any] = [len(by_customer[c]) for c in customers]
+        args += [p for c in customers for p in by_customer[c]]
+        skipped = await self._script("_log_impressions", LOG_IMPRESSIONS)(keys=keys, args=args)
+        return [customers[int(i) - 1] for i in skipped]
+
+    async def _log_in_two_steps(self, customer_id: str, payloads: list[bytes]) -> bool:
+        """Cluster: the entries (the log's slot), then the positions (the customer's slot); False if an alias."""
+        k = self._keys
         pipe = self._client.pipeline(transaction=False)
         for payload in payloads:
             pipe.xadd(k.event_log(), {"i": payload})
         positions = [as_str(p) for p in await pipe.execute()]
         push = self._script("_push_positions", PUSH_POSITIONS)
-        for _ in range(rules.MAX_ALIAS_HOPS + 1):
-            keys = [k.customer(customer_id, "logids"), k.customer(customer_id, "alias")]
-            if int(await push(keys=keys, args=positions)) != -1:
-                return
-            customer_id = await self._resolve(customer_id)
+        keys = [k.customer(customer_id, "logids"), k.customer(customer_id, "alias")]
+        if int(await push(keys=keys, args=positions)) != -1:
+            return True
+        await self._client.xdel(k.event_log(), *positions)  # written again under the customer
+        return False
 
     @translate_errors
     async def recent_impressions(self, any_id: str, since: int) -> list[ImpressionRecord]:

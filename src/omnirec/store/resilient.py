@@ -199,8 +199,8 @@ class ResilientStore:
     async def read_erasures(self, after: str | None, count: int) -> list[ErasureEntry]:
         return await self._bulk(self.inner.read_erasures(after, count), "read_erasures")
 
-    async def log_impressions(self, customer_id: str, records: Sequence[ImpressionRecord]) -> None:
-        await self._write(self.inner.log_impressions(customer_id, records), "log_impressions")
+    async def log_impressions(self, records: Sequence[ImpressionRecord]) -> None:
+        await self._write(self.inner.log_impressions(records), "log_impressions")
 
     async def read_impressions(self, after: str | None, count: int) -> list[ImpressionLogEntry]:
         return await self._bulk(self.inner.read_impressions(after, count), "read_impressions")

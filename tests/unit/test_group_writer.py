@@ -1,0 +1,49 @@
+"""GroupWriter: concurrent answers' impressions go to the store in one call; each caller learns the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from omnirec.errors import StoreUnavailable
+from omnirec.measurement.group_writer import GroupWriter
+from omnirec.store.memory import MemoryStore
+from omnirec.store.records import ImpressionRecord
+
+
+class CountingStore(MemoryStore):
+    """The embedded store, counting log_impressions calls (and failing them on request)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+        self.down = False
+
+    async def log_impressions(self, records: Sequence[ImpressionRecord]) -> None:
+        self.calls += 1
+        if self.down:
+            raise StoreUnavailable("down")
+        await asyncio.sleep(0)  # a real store awaits its reply: later requests queue meanwhile
+        await super().log_impressions(records)
+
+
+def record(n: int) -> ImpressionRecord:
+    return ImpressionRecord(recommendation_id=f"r{n}", kind="list", user_id=f"c{n}", timestamp=n, channel="web")
+
+
+def test_concurrent_writes_share_a_store_call_and_all_are_stored() -> None:
+    async def main() -> None:
+        store = CountingStore()
+        errors: list[str] = []
+        writer = GroupWriter(store, errors.append)
+        results = await asyncio.gather(*(writer.write([record(n)]) for n in range(50)))
+        assert all(results) and errors == []
+        assert store.calls <= 2  # the first call alone, then everything that queued meanwhile
+        assert sorted(e.record.recommendation_id for e in await store.read_impressions(None, 100)) == sorted(
+            f"r{n}" for n in range(50)
+        )
+        store.down = True
+        assert await asyncio.gather(writer.write([record(51)]), writer.write([record(52)])) == [False, False]
+        assert errors and errors[0] == "log_impressions"
+
+    asyncio.run(main())
