@@ -21,7 +21,8 @@ Source = Literal[
     "popular",
 ]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
-EVENT_TYPES = frozenset(DEFAULT_EVENT_WEIGHTS) | OFFER_EVENTS
+IMPRESSION_EVENT = "impression"  # a client confirms what it rendered of an answer (omnirec.measurement)
+EVENT_TYPES = frozenset(DEFAULT_EVENT_WEIGHTS) | OFFER_EVENTS | {IMPRESSION_EVENT}
 MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z: every timestamp fits int64 and a datetime
 UnixSeconds = (
     Annotated[int, msgspec.Meta(ge=0, le=MAX_TIMESTAMP)] | Annotated[float, msgspec.Meta(ge=0, le=MAX_TIMESTAMP)]
@@ -99,6 +100,8 @@ class EventIn(Schema):
             raise ValueError(f"channel {self.channel!r} is unknown; known: {', '.join(DEFAULT_CHANNELS)}")
         if not self.item_id and self.event_type not in OFFER_EVENTS:
             raise ValueError("item_id is required (only offer events may omit it)")
+        if self.event_type == IMPRESSION_EVENT and not self.recommendation_id:
+            raise ValueError("recommendation_id is required for impression events (the answer that was shown)")
         if self.event_type in OFFER_EVENTS and not self.offer_id:
             raise ValueError(f"offer_id is required for {self.event_type} events")
         if isinstance(self.timestamp, str) and event_time(self) is None:

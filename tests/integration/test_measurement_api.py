@@ -84,9 +84,11 @@ async def test_impression_events_confirm_what_was_rendered() -> None:
             for i in (0, 2)
         ]  # fmt: skip
         bad = {"user_id": "u1", "event_type": "impression", "item_id": "x", "channel": "web"}
-        answer = (await client.post("/v1/events", json={"events": [*shown, bad]}, headers=headers())).json()
-        assert answer["accepted"] == 2 and answer["rejected"] == 1
-        assert "recommendation_id" in answer["errors"][0]["reason"]
+        refused = await client.post("/v1/events", json={"events": [*shown, bad]}, headers=headers())
+        assert refused.status_code == 400 and "recommendation_id" in refused.text  # the whole batch: nothing stored
+        assert [r.kind for r in await records(store)] == ["list"]
+        answer = (await client.post("/v1/events", json={"events": shown}, headers=headers())).json()
+        assert answer["accepted"] == 2 and answer["rejected"] == 0
         confirmation = (await records(store))[-1]
         assert confirmation.kind == "shown" and confirmation.recommendation_id == rec
         assert confirmation.items == [body["items"][0]["item_id"], body["items"][2]["item_id"]]

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from omnirec.errors import InvalidRequest
 from omnirec.measurement.recorder import ImpressionRecorder
-from omnirec.schemas import EventIn
+from omnirec.schemas import IMPRESSION_EVENT, EventIn
 from omnirec.service.reads import StoreReads
 
-IMPRESSION_EVENT = "impression"
+__all__ = ["IMPRESSION_EVENT", "Confirmation", "confirmation", "record_confirmations"]
 
 
 @dataclass(frozen=True)
