@@ -29,4 +29,5 @@ class RequestWindows:
             self._windows[client] = (count + 1, ends)
             if len(self._windows) > MAX_WINDOWS:
                 self._windows = {c: w for c, w in self._windows.items() if w[1] > now}
-        return RequestCount(count=count + 1, reset_ms=max(1, math.ceil((ends - now) * 1000)))
+        # (now + w) - now can exceed w by a rounding step: never report more than the window.
+        return RequestCount(count=count + 1, reset_ms=min(window_ms, max(1, math.ceil((ends - now) * 1000))))
