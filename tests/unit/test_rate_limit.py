@@ -34,3 +34,11 @@ async def test_a_store_that_cannot_count_lets_requests_through_or_answers_503(fa
         answer = await client.post("/v1/events", json={}, headers=headers())
         assert answer.status_code == status, answer.text
         assert 'omnirec_store_errors_total{operation="count_request"}' in (await client.get("/metrics")).text
+
+
+def test_the_embedded_window_never_reports_more_than_its_length() -> None:
+    """(4.4 + 60) - 4.4 is 60.000000000000004 in floats: the reset must still be 60,000 ms, not 60,001."""
+    from omnirec.store.memory_rate import RequestWindows
+
+    windows = RequestWindows(clock=lambda: 4.4)
+    assert windows.count("key", 60_000).reset_ms == 60_000
