@@ -105,3 +105,11 @@ def test_unknown_feature_names_are_refused_when_compiled() -> None:
     )
     with pytest.raises(ValueError, match="telepathy"):
         CompiledTrees(stump, {"model": 0})
+
+
+def test_a_rows_score_does_not_depend_on_its_block() -> None:
+    rows = grouped(7, customers=80, per=40)  # 3,200 rows: more than one ROW_BLOCK
+    ensemble, _ = fit_trees(rows, rows, NAMES, seed=2, rounds=15)
+    together = predict(ensemble, rows.matrix)
+    one_by_one = np.concatenate([predict(ensemble, rows.matrix[i : i + 1]) for i in range(0, 3200, 97)])
+    np.testing.assert_array_equal(together[::97], one_by_one)

@@ -10,6 +10,8 @@ import numpy as np
 
 from omnirec.bundle.format import TreeEnsemble
 
+ROW_BLOCK = 1024  # rows scored together: 1024 x 60 trees of int64 node indices is 0.5 MB
+
 
 class CompiledTrees:
     """A TreeEnsemble's arrays as numpy, laid out for scoring many rows against all trees at once.
@@ -41,18 +43,28 @@ class CompiledTrees:
         self.max_depth = ensemble.max_depth
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
-        """Score per row of `matrix` (rows x features in the caller's column order), float64."""
+        """Score per row of `matrix` (rows x features in the caller's column order), float64.
+
+        Rows go in blocks of ROW_BLOCK so every temporary (block rows x trees) stays in the CPU cache; a
+        row's score does not depend on its block, so the same row scores the same in any batch.
+        """
         rows = matrix.shape[0]
         out = np.zeros(rows, dtype=np.float64)
         if rows == 0 or self.n_trees == 0:
             return out
-        flat = np.ascontiguousarray(matrix, dtype=np.float64).T.ravel()  # feature-major: [f * rows + row]
-        node = np.repeat(self.roots[None, :], rows, axis=0)  # (rows, trees)
-        offset = np.arange(rows, dtype=np.int64)[:, None]
-        for _ in range(self.max_depth):
-            values = flat.take(self.feature.take(node) * rows + offset)
-            node = self.children.take(2 * node + (values > self.threshold.take(node)))
-        leaves = self.value.take(node)
-        for tree in range(self.n_trees):  # in tree order: the same sum for every caller
-            out += leaves[:, tree]
+        data = np.ascontiguousarray(matrix, dtype=np.float64)
+        width = data.shape[1]
+        for start in range(0, rows, ROW_BLOCK):
+            flat = data[start : start + ROW_BLOCK].ravel()  # row-major: [row * width + feature]
+            n = flat.shape[0] // width
+            node = np.repeat(self.roots[None, :], n, axis=0)  # (rows, trees)
+            base = (np.arange(n, dtype=np.int64) * width)[:, None]
+            for _ in range(self.max_depth):
+                values = flat.take(self.feature.take(node) + base)
+                node = self.children.take(2 * node + (values > self.threshold.take(node)))
+            leaves = self.value.take(node)
+            total = np.zeros(n, dtype=np.float64)
+            for tree in range(self.n_trees):  # in tree order: the same sum for every caller
+                total += leaves[:, tree]
+            out[start : start + n] = total
         return out
