@@ -18,6 +18,7 @@ import numpy as np
 
 from omnirec.bundle.format import ModelBundle
 from omnirec.data.event_log import Dataset
+from omnirec.scoring.search_config import DEFAULT_SEARCH, SearchConfig
 from omnirec.training_config import TrainingConfig
 from omnirec_train.baselines import all_baselines
 from omnirec_train.bundle_builder import BuildOptions
@@ -89,6 +90,7 @@ def evaluate(
     *,
     test_fraction: float = TEST_FRACTION,
     log: Log = _quiet,
+    search: SearchConfig = DEFAULT_SEARCH,
 ) -> EvaluationResult:
     """Hold out the last `test_fraction` of time; score each known customer's later purchases and carts."""
     split = time_split(dataset.events, test_fraction)
@@ -104,7 +106,7 @@ def evaluate(
     if span_days < 2:
         notes.append(f"the data spans {span_days * 24:.1f} hours: a time split is weak evidence here")
     log(f"holdout: {len(split.test)} target events of {len(targets)} customers after the cut")
-    bundle = fit_ranker(dataset, split.train, config, BuildOptions(), log)
+    bundle = fit_ranker(dataset, split.train, config, BuildOptions(search=search), log)
     items = IdMap.union(split.train.item_ids, dataset.items.ids if dataset.items is not None else None)
     models: dict[str, Any] = {}
     for baseline in all_baselines(config):
@@ -117,7 +119,7 @@ def evaluate(
     def run(keys: list[tuple[str, str]], channel: str | None) -> dict[str, dict[str, float]]:
         users = [u for u, _ in keys]
         relevant = [set(targets_by[key]) for key in keys]
-        recs = {RANKER: rank_users(bundle, users, split.cutoff, k, channel)}
+        recs = {RANKER: rank_users(bundle, users, split.cutoff, k, channel, search=search)}
         recs.update({name: [model.recommend(u, k, channel) for u in users] for name, model in models.items()})
         if channel is None:
             lists.update(recs)
@@ -140,7 +142,7 @@ def evaluate(
         **compare(per_user[RANKER]["ndcg"], per_user[best_name]["ndcg"]).to_json(),
     }
     repeat_new = _repeat_new(split, keys, lists, k)
-    recall = candidate_recall(bundle, [(u, set(targets[(u, c)])) for u, c in keys], split.cutoff, k)
+    recall = candidate_recall(bundle, [(u, set(targets[(u, c)])) for u, c in keys], split.cutoff, k, search=search)
     per_channel: dict[str, dict[str, dict[str, float]]] = {}
     channels = np.unique(split.test.channels).tolist()
     if len(np.unique(dataset.events.channels)) > 1:

@@ -71,14 +71,19 @@ def collect_components(
 
 
 def candidate_recall(
-    bundle: ModelBundle, targets: Sequence[tuple[str, set[str]]], now: int, k: int, channel: str | None = None
+    bundle: ModelBundle,
+    targets: Sequence[tuple[str, set[str]]],
+    now: int,
+    k: int,
+    channel: str | None = None,
+    search: SearchConfig = DEFAULT_SEARCH,
 ) -> dict[str, float]:
     """Per candidate generator (and all together), the mean share of each customer's targets it proposed.
 
     Candidates as the served ranker builds them (the "purchased" exclusion applied), so a target missing here
     cannot be recommended whatever the scoring.
     """
-    catalog = Catalog.from_bundle(bundle)
+    catalog = Catalog.from_bundle(bundle, search=search)
     users = [user for user, _ in targets]
     wanted_of = dict(targets)
     shares = np.zeros((len(users), len(GENERATORS) + 1))

@@ -65,6 +65,7 @@ def evaluate(
     k: int = typer.Option(10, "--k", min=1, help="Length of each recommendation list."),
     report: Path | None = typer.Option(None, "--report", help="Folder for report.json, report.html, ndcg.png."),
     config_file: Path | None = typer.Option(None, "--config", help="TrainingConfig TOML (defaults otherwise)."),
+    settings_file: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
 ) -> None:
     """Time-based holdout: train the shipped ranker and every baseline on the past, score later purchases.
 
@@ -81,7 +82,8 @@ def evaluate(
         dataset = load_dataset(data, config, warn=lambda msg: err.print(f"[yellow]warning:[/] {msg}"))
     except DataError as exc:
         report_data_error(exc)
-    result = run_evaluation(dataset, config, k=k, report_dir=report, log=lambda msg: err.print(msg))
+    search = load_search_config(settings_file)
+    result = run_evaluation(dataset, config, k=k, report_dir=report, log=lambda msg: err.print(msg), search=search)
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
     tables = [("overall", result.overall)] + [(f"channel {c}", rows) for c, rows in result.per_channel.items()]
