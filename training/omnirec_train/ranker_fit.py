@@ -11,6 +11,7 @@ measured as noise. Nothing is tuned per dataset: the grids and the tree configur
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ from omnirec_train.tree_ranker import GroupedRows, fit_trees, predict
 HOLDOUT_EVERY = 5  # every 5th validation customer judges the candidates (20 %)
 MIN_TREE_CUSTOMERS = 200  # fewer validation customers: the blend ships
 TREE_THRESHOLDS = (0.0, 0.1, 0.3)  # repeat thresholds tried with the trees
+BLEND_HALF_LIVES = (7.0, 30.0, 120.0)  # history half-lives tried with the blend (days)
 # At most this many validation customers (a seeded sample) feed the choice: ~300 candidate rows each, so
 # the trees see a few million rows however large the shop (memory and time stay bounded).
 MAX_VALIDATION_CUSTOMERS = 20_000
@@ -68,21 +70,45 @@ def choose_ranker(
     # Items the bundle does not know cannot be found but still count against the ideal: negative stand-ins.
     target_idx = {u: {catalog.index.get(item, -1 - j) for j, item in enumerate(sorted(targets[u]))} for u in users}
     say(f"ranker: candidates and features of {len(users)} validation customers")
+    base = catalog.params
     comps = collect_components(catalog, bundle, users, now, k)
-    held = [c for i, c in enumerate(comps) if i % HOLDOUT_EVERY == 0]
-    fitted = [c for i, c in enumerate(comps) if i % HOLDOUT_EVERY != 0]
-    if len(users) < MIN_TREE_CUSTOMERS or not held or not fitted:
-        say(f"ranker: {len(users)} validation customers (< {MIN_TREE_CUSTOMERS}): fitting the blend only")
-        everyone = BlendProblem(comps, target_idx, k)
-        point, score, tried = coordinate_search(everyone)
-        params = msgspec.structs.replace(bundle.manifest.ranker, **point)
-        facts = {"ranker": "blend", "validation_users": len(users), f"validation_ndcg@{k}_in_sample": round(score, 5)}
-        return RankerChoice(params, "blend", facts)
+    small = len(users) < MIN_TREE_CUSTOMERS
+
+    def blend_at(half_life: float) -> tuple[float, RankerParams, int]:
+        """(score, params, points tried) of the blend with this history half-life: held-out NDCG, or in-sample
+        on small shops (which have no held-out customers to spare)."""
+        params = msgspec.structs.replace(base, history_half_life_days=half_life)
+        found = comps if half_life == base.history_half_life_days else None
+        if found is None:
+            found = collect_components(dataclasses.replace(catalog, params=params), bundle, users, now, k)
+        if small:
+            point, score, tried = coordinate_search(BlendProblem(found, target_idx, k))
+            return score, msgspec.structs.replace(params, **point), tried
+        fit = BlendProblem([c for i, c in enumerate(found) if i % HOLDOUT_EVERY], target_idx, k)
+        hold = BlendProblem(found[::HOLDOUT_EVERY], target_idx, k)
+        point, _, tried = coordinate_search(fit)
+        return (
+            hold.ndcg(blend_vector(point), point["repeat_threshold"]),
+            msgspec.structs.replace(params, **point),
+            tried,
+        )
+
+    say(f"ranker: blend weights for history half-lives {', '.join(f'{h:g}' for h in BLEND_HALF_LIVES)} days")
+    blends = {half: blend_at(half) for half in sorted({*BLEND_HALF_LIVES, base.history_half_life_days})}
+    blend_score, blend_params, _ = max(blends.values(), key=lambda b: b[0])
+    tried = sum(b[2] for b in blends.values())
+    if small:
+        say(f"ranker: {len(users)} validation customers (< {MIN_TREE_CUSTOMERS}): the blend ships")
+        facts = {
+            "ranker": "blend",
+            "validation_users": len(users),
+            f"validation_ndcg@{k}_in_sample": round(blend_score, 5),
+            "history_half_life_days": blend_params.history_half_life_days,
+        }
+        return RankerChoice(blend_params, "blend", facts)
+    held = comps[::HOLDOUT_EVERY]
+    fitted = [c for i, c in enumerate(comps) if i % HOLDOUT_EVERY]
     fit_problem, hold_problem = BlendProblem(fitted, target_idx, k), BlendProblem(held, target_idx, k)
-    say(f"ranker: blend weights on {len(fitted)} customers")
-    point, _, tried = coordinate_search(fit_problem)
-    blend_params = msgspec.structs.replace(bundle.manifest.ranker, **point)
-    blend_score = hold_problem.ndcg(blend_vector(point), point["repeat_threshold"])
     best: tuple[float, float, int] | None = None  # (held-out NDCG, threshold, rounds)
     for threshold in TREE_THRESHOLDS:
         say(f"ranker: LambdaRank trees, repeat threshold {threshold}")
@@ -102,14 +128,15 @@ def choose_ranker(
     if best is not None:
         metrics[f"heldout_ndcg@{k}_trees"] = round(best[0], 5)
     if best is None or best[0] <= blend_score:
-        metrics["ranker"] = "blend"
+        metrics.update({"ranker": "blend", "history_half_life_days": blend_params.history_half_life_days})
         return RankerChoice(blend_params, "blend", metrics)
     _, threshold, rounds = best
     say(f"ranker: refitting {rounds} trees on all {len(users)} validation customers")
     everyone = BlendProblem(comps, target_idx, k)
     ensemble = _refit(everyone.kept(threshold), rounds, seed)
     metrics.update({"ranker": "trees", "tree_rounds": rounds, "repeat_threshold": threshold})
-    params = msgspec.structs.replace(blend_params, repeat_threshold=threshold, trees=ensemble)
+    # The trees' features use the catalogue's own half-life; the blend of that half-life names the sources.
+    params = msgspec.structs.replace(blends[base.history_half_life_days][1], repeat_threshold=threshold, trees=ensemble)
     return RankerChoice(params, "trees", metrics)
 
 

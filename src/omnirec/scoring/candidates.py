@@ -169,6 +169,7 @@ class _History:
 
     keys: np.ndarray  # customer * n_items + item, ascending
     scores: np.ndarray  # decayed event weights summed (buy again / recently viewed)
+    scores_long: np.ndarray  # the same with a four times longer half-life
     values: np.ndarray  # (keys, len(HISTORY_FEATURES))
     occasions: np.ndarray  # distinct baskets holding the item (0: never bought)
     newest: np.ndarray  # time of the customer's last event on the item
@@ -183,6 +184,7 @@ def _history(catalog: Catalog, ev: _Events, now: int, n_customers: int) -> _Hist
     key_customer, key_item = keys // n_items, keys % n_items
     weights = ev.weights
     scores = _sums(inverse, weights, n)
+    scores_long = _sums(inverse, ev.event_weight * np.power(ev.recency, 0.25), n)
     values = np.zeros((n, len(HISTORY_FEATURES)), dtype=np.float64)
     occasions = np.zeros(n, dtype=np.int64)
     browse = np.where(~ev.purchase & (ev.event_weight > 0), weights, 0.0)
@@ -226,7 +228,7 @@ def _history(catalog: Catalog, ev: _Events, now: int, n_customers: int) -> _Hist
         values[bought, _H["item_repeat_rate"]] = rate
         repeats = occasions[bought] - 1.0
         values[bought, _H["personal_repeat"]] = (repeats + PRIOR_OCCASIONS * rate) / (repeats + PRIOR_OCCASIONS)
-    return _History(keys, scores, values, occasions, ev.times[first], baskets_per_customer)
+    return _History(keys, scores, scores_long, values, occasions, ev.times[first], baskets_per_customer)
 
 
 @dataclass(frozen=True)
@@ -388,6 +390,7 @@ def _matrix(
     matrix[:, _HISTORY_COLUMNS] = _lookup(keys, history.keys, history.values)
     matrix[:, FEATURE_INDEX["model_raw"]] = raw
     matrix[:, FEATURE_INDEX["history_raw"]] = history_raw
+    matrix[:, FEATURE_INDEX["history_long"]] = _lookup(keys, history.keys, np.maximum(history.scores_long, 0))
     matrix[:, FEATURE_INDEX["cooccurrence_raw"]] = cooc_raw
     # Category affinity: share of the customer's positive event weight in each category (none: 0).
     codes = catalog.category_codes

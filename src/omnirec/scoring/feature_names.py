@@ -10,6 +10,7 @@ CONTEXT_FEATURES = (
     "model_raw",  # vector . query + bias, unscaled (the bias alone without a query)
     "model_rank",  # position in the model's top-N / N (1 when not among them)
     "history_raw",  # buy again / recently viewed score before scaling
+    "history_long",  # the same with a four times longer half-life (steady favourites over recent ones)
     "cooccurrence_raw",  # summed association with the recent items before scaling
     "category_affinity",  # share of the customer's weighted events in the candidate's category
     "days_since_seen",  # days from the customer's last event on the item to now (capped; the cap when never)
