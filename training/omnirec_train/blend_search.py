@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from omnirec.scoring.ranker import FEATURES
-from omnirec_train.blend_fit import RankingData
 from omnirec_train.ranker_eval import UserComponents
+from omnirec_train.ranking_data import RankingData
 
 WEIGHT_GRID: dict[str, tuple[float, ...]] = {
     "w_model": (0.0, 0.1, 0.25, 0.5, 1.0, 2.0),

@@ -22,9 +22,9 @@ import numpy as np
 from omnirec.bundle.format import ModelBundle, RankerParams, TreeEnsemble
 from omnirec.scoring import Catalog
 from omnirec.scoring.ranker import FEATURES
-from omnirec_train.blend_fit import RankingData
 from omnirec_train.blend_search import BlendProblem, blend_vector, coordinate_search
 from omnirec_train.ranker_eval import collect_components
+from omnirec_train.ranking_data import RankingData
 from omnirec_train.tree_ranker import GroupedRows, fit_trees, predict
 
 HOLDOUT_EVERY = 5  # every 5th validation customer judges the candidates (20 %)
