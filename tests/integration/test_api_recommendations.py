@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import msgspec
 import pytest
 
 from api_client import NOW, anyio_backend, app_client, assert_problem, headers  # noqa: F401
 from bundle_factory import make_bundle
+from omnirec.bundle.format import ModelBundle, TreeEnsemble
 from omnirec.exporting.recommendations import BundleRecommender
 from omnirec.scoring import RankRequest
 
@@ -13,9 +17,26 @@ pytestmark = pytest.mark.anyio
 BUNDLE = make_bundle(n_items=60, n_users=20, seed=3)
 
 
-async def test_known_user_gets_the_same_list_as_export() -> None:
-    recommender = BundleRecommender(BUNDLE)
-    async with app_client(BUNDLE) as (client, _):
+def with_trees(bundle: ModelBundle) -> ModelBundle:
+    """The bundle with a small LambdaRank-shaped ensemble: the service must score with it, as export does."""
+    trees = TreeEnsemble(
+        feature_names=("history", "days_since_seen", "model_raw", "popularity"),
+        roots=(0, 2),
+        split_feature=(0, 1, 2),
+        threshold=(0.3, 800.0, 0.0),
+        left=(~0, ~2, ~4),
+        right=(1, ~3, ~5),
+        leaf_value=(0.1, 0.7, 1.2, -0.4, -0.2, 0.3),
+        max_depth=2,
+    )
+    ranker = msgspec.structs.replace(bundle.manifest.ranker, trees=trees, w_history=1.0, w_popularity=0.1)
+    return dataclasses.replace(bundle, manifest=msgspec.structs.replace(bundle.manifest, ranker=ranker))
+
+
+@pytest.mark.parametrize("bundle", [BUNDLE, with_trees(BUNDLE)], ids=["blend", "trees"])
+async def test_known_user_gets_the_same_list_as_export(bundle: ModelBundle) -> None:
+    recommender = BundleRecommender(bundle)
+    async with app_client(bundle) as (client, _):
         for user in ["u0", "u3", "u7", "nobody"]:
             expected = recommender.recommend(user, RankRequest(now=NOW, k=10, channel="web"))
             response = await client.get(
@@ -23,7 +44,7 @@ async def test_known_user_gets_the_same_list_as_export() -> None:
             )
             assert response.status_code == 200, response.text
             body = response.json()
-            assert body["model_version"] == BUNDLE.version
+            assert body["model_version"] == bundle.version
             assert body["strategy"] == expected.source
             assert [i["item_id"] for i in body["items"]] == [i.item_id for i in expected.items]
             assert [i["score"] for i in body["items"]] == pytest.approx([i.score for i in expected.items])
@@ -104,3 +125,14 @@ async def test_no_active_model_is_503() -> None:
     async with app_client(None) as (client, _):
         response = await client.get("/v1/users/u1/recommendations", headers=headers())
         assert_problem(response, 503)
+
+
+def test_the_trees_really_change_the_ranking() -> None:
+    """So the parity case with trees is not the blend's again: the ensemble reorders some customer's list."""
+    request = RankRequest(now=NOW, k=10, channel="web")
+    blend, trees = BundleRecommender(BUNDLE), BundleRecommender(with_trees(BUNDLE))
+    users = [f"u{i}" for i in range(20)]
+    assert any(
+        [i.item_id for i in blend.recommend(u, request).items] != [i.item_id for i in trees.recommend(u, request).items]
+        for u in users
+    )
