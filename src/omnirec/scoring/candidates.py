@@ -293,12 +293,13 @@ def build_candidates(catalog: Catalog, contexts: Sequence[UserContext], request:
     queries: list[np.ndarray | None] = []
     strategies: list[str] = []
     filters: list[ItemFilter] = []
+    base = catalog.item_filter(request.channel, request.category or None)  # channel and category only
+    per_customer = request.exclude == "seen" or bool(request.exclude_items) or bool(request.unavailable)
     for b, ctx in enumerate(contexts):
         query, strategy = query_vector(catalog, ctx, weights[ev_starts[b] : ev_starts[b + 1]])
         queries.append(query)
         strategies.append(strategy)
-        filters.append(purchase_blocked(catalog, ctx, request))
-    base = catalog.item_filter(request.channel, request.category or None)  # channel and category only
+        filters.append(purchase_blocked(catalog, ctx, request) if per_customer else base)
     shared = all(f.blocked.size == 0 for f in filters) and n_customers > 0
     n_popular, n_model = max(2 * request.k, 50), max(4 * request.k, 100)
     popular_shared = catalog.popular(request.channel, n_popular, filters[0]) if shared else None
