@@ -1,6 +1,6 @@
 """publish_bundle: load a trained bundle into a feature store as a new version, verify it, then activate it.
 
-Order of a publish: clean up stale staging versions -> stage -> write arrays and rows in batches
+Order of a publish: clean up stale staging versions -> stage -> write arrays and per-customer rows in batches
 (hashing every payload) -> read a sample back and compare -> seal with counts and checksum ->
 activate -> delete old versions. A publish that dies part way leaves its version 'staging', which is
 never served and is removed by the next publish once older than STALE_STAGING_SECONDS.
@@ -21,11 +21,12 @@ from omnirec.bundle.format import MANIFEST_ARRAY, manifest_to_array
 from omnirec.bundle.io import validate_arrays
 from omnirec.errors import BundleError
 from omnirec.store import codec
+from omnirec.store.keys import CUSTOMER_ROW_KINDS
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import VersionInfo
 
 ROW_ARRAYS = ("user_vectors", "history_indptr", "history_items", "history_times", "history_types", "history_channels")
-ROW_KINDS = ("user", "history", "similar", "cooc")
+ROW_KINDS = CUSTOMER_ROW_KINDS  # per-customer rows; item neighbour lists are served from the arrays only
 STALE_STAGING_SECONDS = 120  # a staging version untouched this long belongs to a dead publish
 VERIFY_PER_BATCH = 4  # rows of every written batch read back and compared before sealing
 
@@ -42,25 +43,16 @@ def catalogue_arrays(bundle: ModelBundle) -> dict[str, np.ndarray]:
 
 
 def bundle_rows(bundle: ModelBundle, kind: str, batch_size: int) -> Iterator[dict[str, bytes]]:
-    """Batches of {id: payload} of one row kind, encoded with omnirec.store.codec."""
-    item_ids = bundle["item_ids"].tolist()
+    """Batches of {customer id: payload} of one row kind ('user' or 'history'), encoded with omnirec.store.codec."""
     if kind == "user":
         user_ids, vectors = bundle["user_ids"].tolist(), bundle["user_vectors"]
         for start in range(0, len(user_ids), batch_size):
             stop = start + batch_size
             yield {u: codec.encode_vector(v) for u, v in zip(user_ids[start:stop], vectors[start:stop], strict=True)}
     elif kind == "history":
-        yield from _history_rows(bundle, item_ids, batch_size)
+        yield from _history_rows(bundle, bundle["item_ids"].tolist(), batch_size)
     else:
-        indices, scores = bundle[f"{kind}_indices"], bundle[f"{kind}_scores"]
-        for start in range(0, len(item_ids), batch_size):
-            rows = {}
-            for offset, row in enumerate(indices[start : start + batch_size].tolist()):
-                keep = [j for j, v in enumerate(row) if v >= 0]
-                rows[item_ids[start + offset]] = codec.encode_neighbours(
-                    [item_ids[row[j]] for j in keep], scores[start + offset, keep]
-                )
-            yield rows
+        raise ValueError(f"unknown row kind {kind!r}; rows are {ROW_KINDS}")
 
 
 def _history_rows(bundle: ModelBundle, item_ids: list[str], batch_size: int) -> Iterator[dict[str, bytes]]:
@@ -111,7 +103,7 @@ async def publish_bundle(
     )
     await store.stage_version(info)
     arrays = catalogue_arrays(bundle)
-    total = len(arrays) + 2 * bundle.n_users + 2 * bundle.n_items
+    total = len(arrays) + len(ROW_KINDS) * bundle.n_users
     done, written, digest = 0, 0, hashlib.sha256()
     for name, array in arrays.items():
         written += await store.write_model_arrays(version, {name: array})
@@ -120,7 +112,7 @@ async def publish_bundle(
         _report(progress, done, total)
     samples: dict[str, dict[str, bytes]] = {}
     for kind in ROW_KINDS:
-        per_row = bundle.n_users if kind in ("user", "history") else bundle.n_items
+        per_row = bundle.n_users
         kind_done = 0
         pending: asyncio.Future[int] | None = None
         try:

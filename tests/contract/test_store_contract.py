@@ -92,14 +92,14 @@ async def test_arrays_round_trip_including_a_large_one(store: FeatureStore) -> N
 async def test_rows_round_trip_and_versions_are_separate(store: FeatureStore) -> None:
     await store.stage_version(info("v1"))
     rows = {f"id{i}": bytes([i % 256]) * (i + 1) for i in range(300)}
-    assert await store.write_model_rows("v1", "similar", rows) == sum(len(v) for v in rows.values())
+    assert await store.write_model_rows("v1", "user", rows) == sum(len(v) for v in rows.values())
     await store.stage_version(info("v2"))
-    await store.write_model_rows("v2", "similar", {"id1": b"v2"})
+    await store.write_model_rows("v2", "user", {"id1": b"v2"})
     ids = [*rows, "absent"]
-    assert await store.read_model_rows("v1", "similar", ids) == [*rows.values(), None]
-    assert await store.read_model_rows("v2", "similar", ["id1", "id2"]) == [b"v2", None]
-    assert await store.read_model_rows("v1", "cooc", ["id1"]) == [None]
-    assert await store.read_model_rows("v1", "similar", []) == []
+    assert await store.read_model_rows("v1", "user", ids) == [*rows.values(), None]
+    assert await store.read_model_rows("v2", "user", ["id1", "id2"]) == [b"v2", None]
+    assert await store.read_model_rows("v1", "history", ["id1"]) == [None]
+    assert await store.read_model_rows("v1", "user", []) == []
 
 
 async def test_restaging_removes_a_half_written_copy(store: FeatureStore, all_keys: object) -> None:

@@ -38,17 +38,17 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[FeatureStore]:
     await opened.close()
 
 
-async def read_and_check(store: FeatureStore, user_ids: list[str], item_ids: list[str]) -> str:
-    """One request: read the active version once, then only its data; every piece must carry its marker."""
+async def read_and_check(store: FeatureStore, user_ids: list[str]) -> str:
+    """One request: read the active version once, then only its data (the customer rows and the item arrays
+    serving loads: vectors and neighbour lists); every piece must carry its marker."""
     version = await store.active_version()
     assert version is not None
     marker = np.float32(version_marker(version))
     for payload in await store.read_model_rows(version, "user", user_ids):
         assert payload is not None and codec.decode_vector(payload)[0] == marker
-    for payload in await store.read_model_rows(version, "similar", item_ids):
-        assert payload is not None and codec.decode_neighbours(payload)[1][0] == marker
-    arrays = await store.read_model_arrays(version, ["item_vectors"])
-    assert np.all(arrays["item_vectors"][:, 0] == marker)
+    arrays = await store.read_model_arrays(version, ["item_vectors", "similar_scores", "cooc_scores"])
+    for name, array in arrays.items():
+        assert np.all(array[:, 0] == marker), name
     return version
 
 
@@ -56,13 +56,12 @@ async def test_readers_never_see_a_mix_of_versions(store: FeatureStore) -> None:
     await publish_bundle(make_bundle(n_items=600, n_users=300, seed=1, version=V1), store, batch_size=100)
     bundle2 = make_bundle(n_items=600, n_users=300, seed=2, version=V2)
     users = [f"u{k}" for k in range(0, 300, 7)]
-    items = [f"i{j}" for j in range(0, 600, 11)]
     stop = asyncio.Event()
     seen: list[str] = []
 
     async def reader() -> None:
         while not stop.is_set():
-            seen.append(await read_and_check(store, users, items))
+            seen.append(await read_and_check(store, users))
             await asyncio.sleep(0)
 
     readers = [asyncio.create_task(reader()) for _ in range(4)]
@@ -84,12 +83,11 @@ async def test_published_rows_decode_to_the_bundle(store: FeatureStore) -> None:
     assert len(info.checksum) == 64 and info.bytes > 0 and info.metrics["ndcg@10"] == 0.25
     assert await store.active_version() == V1
     ids = bundle["item_ids"].tolist()
-    (payload,) = await store.read_model_rows(V1, "similar", ["i2"])
-    assert payload is not None
-    neighbours, scores = codec.decode_neighbours(payload)
-    row = bundle["similar_indices"][2]
-    assert neighbours == [ids[j] for j in row if j >= 0]
-    np.testing.assert_array_equal(scores, bundle["similar_scores"][2][row >= 0])
+    neighbour_arrays = ["similar_indices", "similar_scores", "cooc_indices", "cooc_scores"]
+    for name, array in (await store.read_model_arrays(V1, neighbour_arrays)).items():
+        np.testing.assert_array_equal(array, bundle[name])  # serving's neighbour lists come from these arrays
+    for kind in ("similar", "cooc"):  # and only from them: no per-item rows are written
+        assert await store.read_model_rows(V1, kind, ids) == [None] * len(ids)
     ptr = bundle["history_indptr"]
     for k, user in enumerate(bundle["user_ids"].tolist()):
         (raw,) = await store.read_model_rows(V1, "history", [user])

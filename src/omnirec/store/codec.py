@@ -1,6 +1,6 @@
 """Encodings of what the store holds: msgspec msgpack for records, raw little-endian bytes for vectors.
 
-Nothing is pickled. The row helpers (vectors, neighbours, history) are shared by publishing, which
+Nothing is pickled. The row helpers (vectors, history) are shared by publishing, which
 writes rows, and the service, which decodes them.
 """
 
@@ -47,21 +47,6 @@ def encode_vector(vector: np.ndarray) -> bytes:
 
 def decode_vector(payload: bytes) -> np.ndarray:
     return np.frombuffer(payload, dtype="<f4")
-
-
-class _Neighbours(msgspec.Struct, array_like=True):
-    ids: list[str]
-    scores: bytes  # float32 little-endian
-
-
-def encode_neighbours(ids: Sequence[str], scores: np.ndarray) -> bytes:
-    """Kind 'similar' / 'cooc' rows: neighbour item ids, best first, with float32 scores."""
-    return _encoder.encode(_Neighbours(list(ids), np.asarray(scores, dtype="<f4").tobytes()))
-
-
-def decode_neighbours(payload: bytes) -> tuple[list[str], np.ndarray]:
-    row = msgspec.msgpack.decode(payload, type=_Neighbours)
-    return row.ids, np.frombuffer(row.scores, dtype="<f4")
 
 
 class HistoryEntry(msgspec.Struct, array_like=True, frozen=True):

@@ -8,7 +8,7 @@ Layout (p = prefix, v = model version, c = canonical customer id or an anonymous
     {p:model}:replaced               hash     version -> Unix time it stopped being active
     {p:m:v:a:<name>}:meta            string   msgpack array header (dtype, shape, parts)
     {p:m:v:a:<name>}:<i>             string   part i of the array bytes (<= CHUNK_BYTES)
-    p:m:v:r:<kind>:<id>              string   per-id row payload (kind: user, history, similar, cooc)
+    p:m:v:r:<kind>:<id>              string   per-customer row payload (kind: user, history)
     {p:c:c}:<field>                  per customer: events (zset), purchases/pcounts/cart/consent/features
                                      (hashes), ids (set of linked anonymous ids), alias (string, on an
                                      anonymous id: its customer), dedup (zset of event ids), logids

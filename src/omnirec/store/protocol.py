@@ -60,7 +60,7 @@ class FeatureStore(Protocol):
         """Store whole arrays of a staging version (catalogue-level data); returns bytes written."""
 
     async def write_model_rows(self, version: str, kind: str, rows: Mapping[str, bytes]) -> int:
-        """Store per-id payloads of a staging version, e.g. kind 'user' (vectors), 'similar', 'cooc'."""
+        """Store per-id payloads of a staging version, kind 'user' (vectors) or 'history'."""
 
     async def seal_version(self, version: str, info: VersionInfo) -> None:
         """Mark a staged version 'ready' with its final counts and checksum. Does not activate it."""
