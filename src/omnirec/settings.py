@@ -34,9 +34,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     port: int = 8000
     auth_enabled: bool = True
     api_keys: tuple[ApiKey, ...] = ()
-    # Reserved for model administration over HTTP: no such route exists yet (use `omnirec activate`), and the
-    # scope walk test keeps it that way; erasure (DELETE /v1/users/{id}) needs a key with the admin scope.
-    admin_routes: bool = False
     store_timeout_ms: int = 50  # a store read slower than this falls back to the in-process answer
     max_k: int = 100
     max_batch_events: int = 1000

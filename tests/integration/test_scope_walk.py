@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -88,11 +89,17 @@ async def test_every_scoped_route_refuses_missing_keys_and_missing_scopes() -> N
     assert checked >= 8
 
 
-def test_admin_routes_are_off_by_default() -> None:
-    assert Settings.load(environ={}).admin_routes is False
+def test_models_are_not_administered_over_http() -> None:
     routes = walk(create_app(key_settings(), MemoryStore()))
     activation = [r for r in routes if "activate" in r[1] or r[1].startswith("/v1/admin")]
-    assert activation == [], "model activation over HTTP must need settings.admin_routes = true"
+    assert activation == [], "model versions are switched with `omnirec activate`, not over HTTP"
+
+
+def test_a_settings_file_naming_the_removed_admin_routes_is_refused_clearly(tmp_path: Path) -> None:
+    file = tmp_path / "omnirec.toml"
+    file.write_text("admin_routes = true\n")
+    with pytest.raises(ValueError, match="admin_routes"):
+        Settings.load(file, environ={})
 
 
 async def test_rate_limit_per_key_answers_429_problem_with_retry_after() -> None:
