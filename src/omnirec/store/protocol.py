@@ -26,6 +26,10 @@ from omnirec.store.records import (
     VersionInfo,
 )
 
+# The bound on one bulk call (whole model arrays, publish batches, erasure, event-log pages): large but rare.
+# The Redis backends' bulk sockets and ResilientStore's bulk deadline both use it.
+BULK_TIMEOUT_MS = 30_000
+
 
 class FeatureStore(Protocol):
     """What the service and the CLI need from a feature store."""

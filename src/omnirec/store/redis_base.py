@@ -20,7 +20,6 @@ from omnirec.store.keys import Keys
 from omnirec.store.records import Persistence
 from omnirec.store.redis_persistence import node_persistence
 
-BULK_TIMEOUT_MS = 60_000
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -44,7 +43,7 @@ def as_str(value: bytes | str) -> str:
 class RedisBase:
     """Holds the redis.asyncio clients (standalone or cluster) and the Lua scripts registered on them.
 
-    `_client` has the per-request timeout (Settings.store_timeout_ms); `_bulk` (BULK_TIMEOUT_MS) moves
+    `_client` has the per-request timeout (Settings.store_timeout_ms); `_bulk` (protocol.BULK_TIMEOUT_MS) moves
     whole arrays, whose 8 MB parts cannot cross a network within a 50 ms request budget.
     """
 

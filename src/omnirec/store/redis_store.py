@@ -24,6 +24,7 @@ from redis.backoff import NoBackoff
 from omnirec.store import codec
 from omnirec.store import customer_rules as rules
 from omnirec.store.keys import DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
+from omnirec.store.protocol import BULK_TIMEOUT_MS
 from omnirec.store.records import (
     AppendResult,
     CustomerEvent,
@@ -32,7 +33,7 @@ from omnirec.store.records import (
     ImpressionRequest,
     RequestCount,
 )
-from omnirec.store.redis_base import BULK_TIMEOUT_MS, as_str, translate_errors
+from omnirec.store.redis_base import as_str, translate_errors
 from omnirec.store.redis_customers import CUSTOMER_READS, STATE_FIELDS, RedisCustomers
 from omnirec.store.redis_impressions import EVENT_FIELD, RedisImpressions
 from omnirec.store.snapshot import ROW_KINDS, CustomerSnapshot, compose_snapshot, read_rows

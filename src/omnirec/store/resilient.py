@@ -19,7 +19,7 @@ import numpy as np
 from omnirec.errors import StoreUnavailable
 from omnirec.store.factory import open_store
 from omnirec.store.health import StoreHealth
-from omnirec.store.protocol import FeatureStore
+from omnirec.store.protocol import BULK_TIMEOUT_MS, FeatureStore
 from omnirec.store.records import (
     AppendResult,
     CustomerEvent,
@@ -36,7 +36,6 @@ from omnirec.store.records import (
 from omnirec.store.snapshot import CustomerSnapshot, customer_snapshot
 
 T = TypeVar("T")
-BULK_TIMEOUT_MS = 30_000  # whole model arrays, publishing, erasure, event-log pages: large but rare
 
 
 class ResilientStore:
