@@ -65,6 +65,12 @@ async def app_client(
         yield client, opened[0]
 
 
+def settle(client: AsyncTestClient) -> None:
+    """Write what the app's impression writer has queued (it writes after answering, in batches) before a test
+    reads the log: the app runs on the client's portal thread, so its loop does the flush."""
+    client.blocking_portal.call(client.app.state.services.impressions.flush)
+
+
 def assert_problem(response: Any, status: int) -> dict[str, Any]:
     """The response is an RFC 7807 problem with the given status; returns its body."""
     assert response.status_code == status, response.text

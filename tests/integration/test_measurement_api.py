@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from litestar.testing import AsyncTestClient
 
-from api_client import anyio_backend, api_settings, app_client, headers  # noqa: F401
+from api_client import anyio_backend, api_settings, app_client, headers, settle  # noqa: F401
 from bundle_factory import make_bundle
 from offer_data import SAMPLE_ITEMS, item_of
 from omnirec.measurement.impressions import decode_positions, decode_scores, decode_sources
@@ -22,7 +23,8 @@ pytestmark = pytest.mark.anyio
 BUNDLE = make_bundle(n_items=60, n_users=8, seed=5)
 
 
-async def records(store: FeatureStore) -> list[ImpressionRecord]:
+async def records(store: FeatureStore, client: AsyncTestClient) -> list[ImpressionRecord]:
+    settle(client)
     return [e.record for e in await store.read_impressions(None, 1000)]
 
 
@@ -36,7 +38,7 @@ async def test_a_list_answer_is_logged_with_what_it_served() -> None:
     async with app_client(BUNDLE) as (client, store):
         body = (await client.get("/v1/users/u1/recommendations?channel=email&k=5", headers=headers())).json()
         assert len(body["recommendation_id"]) == 32 and body["variant"] is None
-        [record] = await records(store)
+        [record] = await records(store, client)
         assert record.recommendation_id == body["recommendation_id"] and record.kind == "list"
         assert record.user_id == "u1" and record.channel == "email" and record.endpoint == "user"
         assert record.items == [i["item_id"] for i in body["items"]]
@@ -47,7 +49,7 @@ async def test_a_list_answer_is_logged_with_what_it_served() -> None:
         anonymous = (await client.get(f"/v1/items/{record.items[0]}/similar", headers=headers())).json()
         assert similar["recommendation_id"] != body["recommendation_id"] and anonymous["recommendation_id"]
         # only the answer for a known customer is logged: an anonymous list cannot be attributed to anyone
-        assert [r.endpoint for r in await records(store)] == ["user", "similar"]
+        assert [r.endpoint for r in await records(store, client)] == ["user", "similar"]
         metrics = (await client.get("/metrics")).text
         assert 'omnirec_impressions_total{channel="email",kind="list",variant="none"} 1.0' in metrics
 
@@ -56,10 +58,10 @@ async def test_no_impression_without_consent_or_with_logging_off() -> None:
     async with app_client(BUNDLE) as (client, store):
         await client.put("/v1/users/u2/consent", json={"personalization": False}, headers=headers())
         body = (await client.get("/v1/users/u2/recommendations", headers=headers())).json()
-        assert body["recommendation_id"] and await records(store) == []
+        assert body["recommendation_id"] and await records(store, client) == []
     async with app_client(BUNDLE, settings=api_settings(impressions="off")) as (client, store):
         await client.get("/v1/users/u3/recommendations", headers=headers())
-        assert await records(store) == []
+        assert await records(store, client) == []
 
 
 async def test_sampling_keeps_a_stable_share_of_customers() -> None:
@@ -68,7 +70,7 @@ async def test_sampling_keeps_a_stable_share_of_customers() -> None:
         for _ in range(2):
             for n in range(40):
                 await client.get(f"/v1/users/c{n}/recommendations?k=3", headers=headers())
-        logged = [r.user_id for r in await records(store)]
+        logged = [r.user_id for r in await records(store, client)]
         customers = set(logged)
         assert 10 <= len(customers) <= 30  # about half of 40
         assert all(logged.count(c) == 2 for c in customers)  # all of a sampled customer's answers
@@ -86,10 +88,10 @@ async def test_impression_events_confirm_what_was_rendered() -> None:
         bad = {"user_id": "u1", "event_type": "impression", "item_id": "x", "channel": "web"}
         refused = await client.post("/v1/events", json={"events": [*shown, bad]}, headers=headers())
         assert refused.status_code == 400 and "recommendation_id" in refused.text  # the whole batch: nothing stored
-        assert [r.kind for r in await records(store)] == ["list"]
+        assert [r.kind for r in await records(store, client)] == ["list"]
         answer = (await client.post("/v1/events", json={"events": shown}, headers=headers())).json()
         assert answer["accepted"] == 2 and answer["rejected"] == 0
-        confirmation = (await records(store))[-1]
+        confirmation = (await records(store, client))[-1]
         assert confirmation.kind == "shown" and confirmation.recommendation_id == rec
         assert confirmation.items == [body["items"][0]["item_id"], body["items"][2]["item_id"]]
         assert decode_positions(confirmation.positions) == [0, 2]
@@ -104,7 +106,7 @@ async def test_variants_are_answered_and_a_holdout_gets_no_recommendations(tmp_p
         body = (await client.get("/v1/users/u1/recommendations", headers=headers())).json()
         assert body["items"] == [] and body["strategy"] == "holdout"
         assert (body["experiment"], body["variant"]) == ("exp", "holdout")
-        [record] = await records(store)
+        [record] = await records(store, client)
         assert record.variant == "holdout" and record.items == []  # the exposure is logged
 
 
@@ -140,7 +142,7 @@ async def test_offer_answers_log_the_selection_probability(tmp_path: Path) -> No
             await client.post("/v1/events", json=cart, headers=headers())
             body = (await client.get("/v1/users/a/next-best-offer?channel=email&n=1", headers=headers())).json()
             offered: list[dict[str, Any]] = body["offers"]
-            logged = [r for r in await records(store) if r.kind == "offer"]
+            logged = [r for r in await records(store, client) if r.kind == "offer"]
             assert [r.offer_id for r in logged] == [o["offer_id"] for o in offered if not o["mandatory"]]
             assert logged and body["variant"] == (None if policy == "thompson" else "greedy")
             for record, offer in zip(logged, [o for o in offered if not o["mandatory"]], strict=True):

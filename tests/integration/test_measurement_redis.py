@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from api_client import NOW, anyio_backend, api_settings, app_client, headers  # noqa: F401
+from api_client import NOW, anyio_backend, api_settings, app_client, headers, settle  # noqa: F401
 from bundle_factory import make_bundle
 from omnirec.measurement.attribution import AttributionRules, attribute, conversions, exposures
 from omnirec.measurement.pipeline import measure
@@ -102,6 +102,7 @@ async def test_an_erased_customer_leaves_no_impression(redis_server: RedisServer
                  "recommendation_id": body["recommendation_id"], "channel": "store"}  # fmt: skip
         await client.post("/v1/events", json=shown, headers=headers())
         await client.get("/v1/users/u4/recommendations?channel=email", headers=headers())
+        settle(client)
         assert {r.user_id for r in await read_all_impressions(store)} == {"u3", "card-3", "u4"}
         assert (await client.delete("/v1/users/u3", headers=headers())).status_code == 200
         assert {r.user_id for r in await read_all_impressions(store)} == {"u4"}

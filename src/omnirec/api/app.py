@@ -78,6 +78,7 @@ def create_app(
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
+                await services.impressions.flush()  # impressions queued by the last answers (clean shutdown)
         finally:
             metrics.close()
             if store is None:

@@ -62,7 +62,10 @@ class ServedOffer:
 
 
 class ImpressionRecorder:
-    """Logs impressions to the store's event log; a failed write is counted (`on_error`), never fails the answer."""
+    """Logs impressions to the store's event log; a failed write is counted (`on_error`), never fails the answer.
+
+    With `flush_ms` > 0 the records are queued and written after the answer, in batches (GroupWriter.submit):
+    the returned `logged` then means "queued". `flush` writes what is queued (the app's shutdown calls it)."""
 
     def __init__(
         self,
@@ -71,13 +74,15 @@ class ImpressionRecorder:
         experiments: Experiments,
         clock: Callable[[], float] = time.time,
         on_error: Callable[[str], None] = _ignore,
+        flush_ms: int = 0,
     ) -> None:
         self._store = store
         self.policy = policy
         self.experiments = experiments
         self._clock = clock
         self._on_error = on_error
-        self._writer = GroupWriter(store, on_error)
+        self._deferred = flush_ms > 0
+        self._writer = GroupWriter(store, on_error, flush_ms)
         self.rules = AttributionRules()
         self.on_attributed: AttributedHook | None = None  # the app's Prometheus counter
 
@@ -170,6 +175,7 @@ class ImpressionRecorder:
         if not found:
             return
         since = min(c.timestamp for c in found) - max(self.rules.windows.values(), default=0)
+        await self._writer.flush()  # an impression served just before the click may still be queued
         try:
             records = await self._store.recent_impressions(any_id, since)
         except StoreUnavailable:
@@ -180,6 +186,13 @@ class ImpressionRecorder:
             exposure = credit.touch.exposure
             self.on_attributed(exposure.channel, exposure.variant, credit.conversion.kind, credit.share)
 
+    async def flush(self) -> None:
+        """Write every queued record now (clean shutdown; tests that read the log right after answers)."""
+        await self._writer.flush()
+
     async def _write(self, customer_id: str, records: list[ImpressionRecord]) -> bool:
         del customer_id  # each record names its customer
+        if self._deferred:
+            self._writer.submit(records)
+            return True
         return await self._writer.write(records)

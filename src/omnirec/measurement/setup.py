@@ -23,5 +23,5 @@ def build_recorder(
     policy = ImpressionPolicy(settings.impressions, settings.impression_sample_rate, settings.impression_consent)
     experiments = load_experiments(Path(settings.experiments_file)) if settings.experiments_file else Experiments([])
     if on_error is None:
-        return ImpressionRecorder(store, policy, experiments, clock)
-    return ImpressionRecorder(store, policy, experiments, clock, on_error)
+        return ImpressionRecorder(store, policy, experiments, clock, flush_ms=settings.impression_flush_ms)
+    return ImpressionRecorder(store, policy, experiments, clock, on_error, settings.impression_flush_ms)

@@ -16,6 +16,10 @@ OTHER = "-"
 # Identity links are followed to the end of the chain (linking collapses chains, so they stay short); this
 # bound only stops a loop that concurrent links could in theory build.
 MAX_ALIAS_HOPS = 1000
+# An erasure fences the erased ids for this long: log_impressions drops their records meanwhile, so an
+# impression served before the erasure and still queued in any worker (omnirec.measurement.group_writer
+# writes at most MAX_PENDING_S after serving, far below this) is never written after it.
+ERASURE_FENCE_S = 600
 WRITE_RETRIES = 8  # a script finding its customer linked meanwhile resolves again, this many times at most
 
 

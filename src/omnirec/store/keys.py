@@ -18,6 +18,7 @@ Layout (p = prefix, v = model version, c = canonical customer id or an anonymous
     p:log                            stream   event log (durable as the server's persistence: see README)
     {p:log}:rewrite                  stream   erasure rebuilds the log here, then renames it over p:log
     {p:log}:erasing                  string   lock held by the erasure rebuilding the log
+    {p:log}:fence                    zset     SHA-256 digests of just-erased ids -> until (ms): no impressions
     p:erasures                       stream   erasure journal: SHA-256 digests of erased ids, for exports
     p:marker                         hash     what publish / import wrote ("model", "customers") -> time
     p:offers:catalog                 string   offer catalogue payload
@@ -128,6 +129,10 @@ class Keys:
     def log_lock(self) -> str:
         """Held by the erasure rebuilding the log: erasures XDEL and rebuild one at a time."""
         return f"{{{self.event_log()}}}:erasing"
+
+    def impression_fence(self) -> str:
+        """Ids erased in the last ERASURE_FENCE_S (digests, scored by when the fence ends), in the log's slot."""
+        return f"{{{self.event_log()}}}:fence"
 
     def erasures(self) -> str:
         return f"{self.prefix}:erasures"

@@ -72,6 +72,7 @@ class MemoryStore(MemoryModels):
         self._request_windows = RequestWindows()
         self._marker: dict[str, float] = {}
         self._erasures: list[list[str]] = []  # the erasure journal: digests per erasure, position = index + 1
+        self._fence: dict[str, float] = {}  # digests of just-erased ids -> until (monotonic): no impressions
 
     async def ping(self) -> None:
         return None
@@ -231,6 +232,10 @@ class MemoryStore(MemoryModels):
             cid = self._resolve(any_id)
             p = self._profiles.pop(cid, None) or _Profile()
             linked = p.ids | {a for a, c in self._alias.items() if c == cid}
+            now = time.monotonic()
+            self._fence = {d: until for d, until in self._fence.items() if until > now}
+            for i in (cid, *linked):
+                self._fence[rules.id_digest(i)] = now + rules.ERASURE_FENCE_S
             for anon in linked:
                 self._alias.pop(anon, None)
                 self._profiles.pop(anon, None)
@@ -259,8 +264,12 @@ class MemoryStore(MemoryModels):
 
     async def log_impressions(self, records: Sequence[ImpressionRecord]) -> None:
         with self._lock:
+            now = time.monotonic()
             for record in records:
-                p = self._profile(self._resolve(record.user_id), index=False)
+                cid = self._resolve(record.user_id)
+                if self._fence and any(self._fence.get(rules.id_digest(i), 0.0) > now for i in {record.user_id, cid}):
+                    continue  # erased meanwhile: dropped
+                p = self._profile(cid, index=False)
                 self._log_seq += 1
                 self._log[self._log_seq] = record
                 p.logids.append(self._log_seq)

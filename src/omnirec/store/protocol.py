@@ -125,7 +125,8 @@ class FeatureStore(Protocol):
         (Redis keeps XDELeted entries inside stream nodes), the ids are blanked in every version's user_ids
         array, and the erasure is journalled as SHA-256 digests of the ids (read_erasures) for exports to
         apply to files they wrote. The bundle on disk still holds them until the next training run without
-        the customer."""
+        the customer. The erased ids are fenced for customer_rules.ERASURE_FENCE_S (as digests): impressions
+        for them that were served before and are written only now are dropped by log_impressions."""
 
     async def read_erasures(self, after: str | None, count: int) -> list[ErasureEntry]:
         """Erasures journalled after a position (None = from the start), oldest first, at most count."""
@@ -140,7 +141,8 @@ class FeatureStore(Protocol):
     async def log_impressions(self, records: Sequence[ImpressionRecord]) -> None:
         """Append what answers served (omnirec.measurement) to the event log, each listed under its user_id's
         customer (aliases followed) so identity links carry them and erasure removes them; read_event_log
-        never returns them. One call may hold records of many customers (the service groups concurrent ones)."""
+        never returns them. One call may hold records of many customers (the service groups concurrent ones).
+        Records of a customer erased within ERASURE_FENCE_S are dropped (the service writes after answering)."""
 
     async def read_impressions(self, after: str | None, count: int) -> list[ImpressionLogEntry]:
         """Impression records after a log position (None = from the start), oldest first, at most count."""

@@ -14,6 +14,7 @@ from omnirec.store import customer_rules as rules
 from omnirec.store.keys import CUSTOMER_ROW_KINDS, DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
 from omnirec.store.records import CustomerState
 from omnirec.store.redis_base import as_str, translate_errors
+from omnirec.store.redis_impressions import FENCE
 from omnirec.store.redis_models import RedisModels
 
 LOG_REBUILD_STEP = 2000  # log entries copied per script call when erasure rebuilds the log
@@ -26,6 +27,14 @@ CUSTOMER_READS = len(STATE_FIELDS)  # commands _queue_customer queues
 
 class RedisCustomers(RedisModels):
     """Every key of a customer shares the hash tag {p:c:<id>}; scripts touch one customer slot at a time."""
+
+    async def _fence_impressions(self, ids: Sequence[str]) -> None:
+        """Erasure, before it deletes the ids' keys: their records still queued anywhere are never written."""
+        fence = self.__dict__.get("_fence_script")
+        if fence is None:
+            fence = self.__dict__["_fence_script"] = self._client.register_script(FENCE)
+        args = [rules.ERASURE_FENCE_S * 1000, *(rules.id_digest(i) for i in ids)]
+        await fence(keys=[self._keys.impression_fence()], args=args)
 
     async def _resolve(self, any_id: str) -> str:
         start = any_id
@@ -129,8 +138,10 @@ class RedisCustomers(RedisModels):
         """Delete the customer's keys, each linked id's keys and alias, their log entries and index entries."""
         cid = await self._resolve(any_id)
         k = self._keys
+        await self._fence_impressions([cid])  # before the keys go: no queued impression lands after them
         removed, linked, positions = await self._erase_one(cid)
         for anon in linked:
+            await self._fence_impressions([anon])
             n, _, more = await self._erase_one(anon)
             removed += n
             positions += more

@@ -22,25 +22,61 @@ RECENT_LOG_POSITIONS = 200  # newest log positions of a customer recent_impressi
 IMPRESSION_FIELD = b"i"
 EVENT_FIELD = b"e"
 
-# KEYS: log, then per customer its logids and alias. ARGV: per customer its number of payloads, then the
-# payloads in customer order. Returns the (1-based) customers skipped because their id has become an alias.
-LOG_IMPRESSIONS = """
-local n = (#KEYS - 1) / 2
-local at = n + 1
+_NOW_MS = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+"""
+_FENCED = "local function fenced(digest) local u = redis.call('ZSCORE', KEYS[2], digest)"
+_FENCED += " return u ~= false and u ~= nil and tonumber(u) > now end\n"
+
+# KEYS: log, fence, then per customer its logids and alias. ARGV: per customer its number of payloads, then
+# per customer the digest of its id, then the payloads in customer order. A fenced (just erased) customer's
+# records are dropped. Returns the (1-based) customers skipped because their id has become an alias.
+LOG_IMPRESSIONS = (
+    _NOW_MS
+    + _FENCED
+    + """
+local n = (#KEYS - 2) / 2
+local at = 2 * n + 1
 local redirected = {}
 for c = 1, n do
   local count = tonumber(ARGV[c])
-  if redis.call('EXISTS', KEYS[2 * c + 1]) == 1 then
+  if redis.call('EXISTS', KEYS[2 * c + 2]) == 1 and not fenced(ARGV[n + c]) then
     redirected[#redirected + 1] = c
-  else
+  elseif not fenced(ARGV[n + c]) then  -- a fenced (just erased) customer's records are dropped
     for i = at, at + count - 1 do
-      redis.call('RPUSH', KEYS[2 * c], redis.call('XADD', KEYS[1], '*', 'i', ARGV[i]))
+      redis.call('RPUSH', KEYS[2 * c + 1], redis.call('XADD', KEYS[1], '*', 'i', ARGV[i]))
     end
   end
   at = at + count
 end
 return redirected
 """
+)
+
+# Cluster, the log's slot. KEYS: log, fence. ARGV: the digest, then payloads. Positions; {} when fenced.
+ADD_ENTRIES = (
+    _NOW_MS
+    + _FENCED
+    + """
+if fenced(ARGV[1]) then return {} end
+local out = {}
+for i = 2, #ARGV do out[#out + 1] = redis.call('XADD', KEYS[1], '*', 'i', ARGV[i]) end
+return out
+"""
+)
+
+# Cluster, the log's slot, after the positions are pushed. KEYS: log, fence. ARGV: the digest, positions.
+# 1 when an erasure fenced the customer meanwhile (the entries are deleted then).
+DROP_IF_FENCED = (
+    _NOW_MS
+    + _FENCED
+    + """
+if not fenced(ARGV[1]) then return 0 end
+redis.call('XDEL', KEYS[1], unpack(ARGV, 2))
+return 1
+"""
+)
 
 # KEYS: the customer's logids, alias. ARGV: log positions. -1 when the id has meanwhile become an alias.
 PUSH_POSITIONS = """
@@ -48,6 +84,16 @@ if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 redis.call('RPUSH', KEYS[1], unpack(ARGV))
 return #ARGV
 """
+
+# KEYS: fence. ARGV: milliseconds, then the digests of the ids being erased (expired fences are pruned).
+FENCE = (
+    _NOW_MS
+    + """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i]) end
+return #ARGV - 1
+"""
+)
 
 _decoder = msgspec.msgpack.Decoder(ImpressionRecord)
 
@@ -93,24 +139,31 @@ class RedisImpressions:
         """Standalone Redis: every customer's entries and positions in one script call; the customers skipped."""
         k = self._keys
         customers = list(by_customer)
-        keys = [k.event_log()]
+        keys = [k.event_log(), k.impression_fence()]
         for c in customers:
             keys += [k.customer(c, "logids"), k.customer(c, "alias")]
         args: list[Any] = [len(by_customer[c]) for c in customers]
+        args += [rules.id_digest(c) for c in customers]
         args += [p for c in customers for p in by_customer[c]]
         skipped = await self._script("_log_impressions", LOG_IMPRESSIONS)(keys=keys, args=args)
         return [customers[int(i) - 1] for i in skipped]
 
     async def _log_in_two_steps(self, customer_id: str, payloads: list[bytes]) -> bool:
-        """Cluster: the entries (the log's slot), then the positions (the customer's slot); False if an alias."""
+        """Cluster: the entries (the log's slot), then the positions (the customer's slot); False if an alias.
+        A fenced customer's entries are not added; an erasure that fenced it between the two steps finds
+        the entries deleted again right after the push (the one window in which they exist)."""
         k = self._keys
-        pipe = self._client.pipeline(transaction=False)
-        for payload in payloads:
-            pipe.xadd(k.event_log(), {"i": payload})
-        positions = [as_str(p) for p in await pipe.execute()]
+        log_keys = [k.event_log(), k.impression_fence()]
+        digest = rules.id_digest(customer_id)
+        added = await self._script("_add_entries", ADD_ENTRIES)(keys=log_keys, args=[digest, *payloads])
+        positions = [as_str(p) for p in added]
+        if not positions:
+            return True  # erased: dropped
         push = self._script("_push_positions", PUSH_POSITIONS)
         keys = [k.customer(customer_id, "logids"), k.customer(customer_id, "alias")]
         if int(await push(keys=keys, args=positions)) != -1:
+            if int(await self._script("_drop_if_fenced", DROP_IF_FENCED)(keys=log_keys, args=[digest, *positions])):
+                await self._client.delete(keys[0])  # the erasure ran between the steps: its list goes too
             return True
         await self._client.xdel(k.event_log(), *positions)  # written again under the customer
         return False
