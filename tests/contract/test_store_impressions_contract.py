@@ -74,3 +74,19 @@ async def test_one_call_holds_many_customers_and_follows_their_links(store: Feat
     assert [r.recommendation_id for r in await store.recent_impressions("c1", since=0)] == ["r1", "r2"]
     assert [r.recommendation_id for r in await store.recent_impressions("c2", since=0)] == ["r3"]
     assert sorted(e.record.recommendation_id for e in await store.read_impressions(None, 10)) == ["r1", "r2", "r3"]
+
+
+async def test_impressions_written_after_an_erasure_are_dropped(
+    store: FeatureStore, all_keys: Callable[[], list[str]]
+) -> None:
+    """The service writes impressions after answering: records served before an erasure (to the customer or
+    a linked card) that reach the store after it are dropped, in a batch with others' records or alone."""
+    await store.link_identity("card-9", "c1")
+    await store.log_impressions([impression("r1", "c1", ["a"])])
+    await store.erase_customer("card-9")
+    late = [impression("r2", "c1", ["b"]), impression("r3", "card-9", ["c"]), impression("r4", "c2", ["d"])]
+    await store.log_impressions(late)
+    await store.log_impressions([impression("r5", "card-9", ["e"])])
+    assert [e.record.recommendation_id for e in await store.read_impressions(None, 10)] == ["r4"]
+    assert await store.recent_impressions("c1", since=0) == []
+    assert not [k for k in all_keys() if "card-9" in k or ":c1}" in k or ":c1" in k.split("#")[-1]]

@@ -109,3 +109,34 @@ async def test_an_erased_customer_leaves_no_impression(redis_server: RedisServer
         keys = [k.decode() for k in redis_server.client().scan_iter(count=1000)]
         assert not [k for k in keys if ":u3}" in k or "card-3" in k], keys
     await store.close()
+
+
+async def test_an_erasure_in_another_worker_leaves_no_impression_still_queued(redis_server: RedisServer) -> None:
+    """Impressions are written after the answer: one worker's queued records of a customer whom another
+    worker erases meanwhile never reach the store (the erasure fences the ids), linked card included."""
+    settings = redis_settings(redis_server, impression_flush_ms=1000)  # queued well past the erasure
+    store = own_store(settings)
+    async with (
+        app_client(BUNDLE, settings=settings) as (worker_a, _),
+        app_client(None, settings=settings) as (worker_b, _),
+    ):
+        link = {"anonymous_id": "card-3", "customer_id": "u3"}
+        assert (await worker_b.post("/v1/identities", json=link, headers=headers())).status_code == 200
+        for user in ("u3", "card-3", "u4"):
+            answer = await worker_a.get(f"/v1/users/{user}/recommendations?channel=email", headers=headers())
+            assert answer.status_code == 200
+        assert (await worker_b.delete("/v1/users/u3", headers=headers())).status_code == 200
+        settle(worker_a)
+        assert {r.user_id for r in await read_all_impressions(store)} == {"u4"}
+        keys = [k.decode() for k in redis_server.client().scan_iter(count=1000)]
+        assert not [k for k in keys if ":u3}" in k or "card-3" in k], keys
+    await store.close()
+
+
+async def test_a_clean_shutdown_writes_the_impressions_still_queued(redis_server: RedisServer) -> None:
+    settings = redis_settings(redis_server, impression_flush_ms=1000)
+    async with app_client(BUNDLE, settings=settings) as (client, _):
+        body = (await client.get("/v1/users/u5/recommendations?channel=web", headers=headers())).json()
+    store = own_store(settings)
+    assert [r.recommendation_id for r in await read_all_impressions(store)] == [body["recommendation_id"]]
+    await store.close()

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 
 from omnirec.errors import StoreUnavailable
-from omnirec.measurement.group_writer import GroupWriter
+from omnirec.measurement.group_writer import MAX_PENDING_S, GroupWriter
 from omnirec.store.memory import MemoryStore
 from omnirec.store.records import ImpressionRecord
 
@@ -45,5 +45,42 @@ def test_concurrent_writes_share_a_store_call_and_all_are_stored() -> None:
         store.down = True
         assert await asyncio.gather(writer.write([record(51)]), writer.write([record(52)])) == [False, False]
         assert errors and errors[0] == "log_impressions"
+
+    asyncio.run(main())
+
+
+def test_queued_records_are_written_together_and_flush_waits_for_them() -> None:
+    async def main() -> None:
+        store = CountingStore()
+        errors: list[str] = []
+        writer = GroupWriter(store, errors.append, flush_ms=60_000)  # lingers until flushed
+        for n in range(40):
+            writer.submit([record(n)])
+        assert writer.pending == 40 and await store.read_impressions(None, 100) == []
+        await writer.flush()  # stops the linger and returns once everything queued is stored
+        assert writer.pending == 0 and store.calls == 1 and errors == []
+        assert len(await store.read_impressions(None, 100)) == 40
+        store.down = True
+        writer.submit([record(41)])
+        await writer.flush()
+        assert errors == ["log_impressions"]  # refused: counted, never raised
+
+    asyncio.run(main())
+
+
+def test_a_record_queued_too_long_is_dropped_not_written() -> None:
+    """A record must not outlive the store's erasure fence: past MAX_PENDING_S in the queue it is dropped."""
+
+    async def main() -> None:
+        store = CountingStore()
+        errors: list[str] = []
+        now = [0.0]
+        writer = GroupWriter(store, errors.append, flush_ms=60_000, monotonic=lambda: now[0])
+        writer.submit([record(1)])
+        now[0] = MAX_PENDING_S + 1
+        writer.submit([record(2)])
+        await writer.flush()
+        assert [e.record.recommendation_id for e in await store.read_impressions(None, 10)] == ["r2"]
+        assert errors == ["log_impressions"]
 
     asyncio.run(main())
