@@ -53,6 +53,7 @@ class GroupWriter:
         self._linger = flush_ms / 1000.0
         self._monotonic = monotonic
         self._queue: list[_Entry] = []
+        self._pending = 0  # records in the queue
         self._writer: asyncio.Task[None] | None = None
         self._flushing = 0  # flush() calls waiting: the writer stops lingering
 
@@ -78,10 +79,11 @@ class GroupWriter:
 
     @property
     def pending(self) -> int:
-        return sum(len(e.records) for e in self._queue)
+        return self._pending
 
     def _enqueue(self, entry: _Entry) -> None:
         self._queue.append(entry)
+        self._pending += len(entry.records)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.get_running_loop().create_task(self._drain(), name="impression-writer")
 
@@ -95,6 +97,7 @@ class GroupWriter:
                 entry = self._queue.pop(0)
                 batch.append(entry)
                 size += len(entry.records)
+            self._pending -= size
             await self._send(batch, size)
 
     async def _send(self, batch: list[_Entry], size: int) -> None:
