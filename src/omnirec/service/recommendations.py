@@ -57,7 +57,7 @@ class Recommendations:
     recommendation_id: str = ""  # links later clicks and purchases to this answer (omnirec.measurement)
     experiment: str = ""
     variant: str = ""
-    logged: bool = False  # the impression was written to the event log
+    logged: bool = False  # the impression was queued for (or, impression_flush_ms = 0, written to) the event log
 
 
 @dataclass(frozen=True)
