@@ -260,11 +260,13 @@ def _cooccurrence(catalog: Catalog, ev: _Events) -> _Cooccurrence:
     keys, inv = np.unique(customer * n_items + rows[valid], return_inverse=True)
     inv = inv.ravel()
     totals = _sums(inv, contrib, keys.shape[0])
-    order = np.lexsort((-contrib, inv))  # per item, the largest contribution first (ties: earlier anchor)
-    grouped = inv[order]
-    first = order[np.concatenate([[True], grouped[1:] != grouped[:-1]])]
-    best = np.full(keys.shape[0], -1, dtype=np.int64)
-    best[inv[first]] = anchor_of[first]
+    # Per item, the recent item contributing most (ties: the earlier anchor), in two linear passes.
+    strongest = np.full(keys.shape[0], -np.inf)
+    np.maximum.at(strongest, inv, contrib)
+    position = np.full(keys.shape[0], contrib.shape[0], dtype=np.int64)
+    at_max = np.flatnonzero(contrib == strongest[inv])
+    np.minimum.at(position, inv[at_max], at_max)
+    best = anchor_of[position]
     return _Cooccurrence(keys, totals, best)
 
 
