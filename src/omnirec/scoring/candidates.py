@@ -328,9 +328,8 @@ def build_candidates(catalog: Catalog, contexts: Sequence[UserContext], request:
 
     evidence = (history.scores > 0) | (history.occasions > 0) | (history.values[:, _H["interest"]] > 0)
     pool_keys[1].append(history.keys[allowed(history.keys) & evidence])
-    pool_keys[2].append(
-        _top_per_customer(cooc.keys[allowed(cooc.keys)], cooc.scores[allowed(cooc.keys)], n_items, n_model)
-    )
+    cooc_ok = allowed(cooc.keys)  # co-occurring items: each customer's n_model strongest
+    pool_keys[2].append(_top_per_customer(cooc.keys[cooc_ok], cooc.scores[cooc_ok], n_items, n_model))
     pools = [np.concatenate([*p, np.empty(0, np.int64)]).astype(np.int64) for p in pool_keys]
     keys = _unique(np.concatenate(pools))
     sources = np.zeros(keys.shape[0], dtype=np.uint8)
