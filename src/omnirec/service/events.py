@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from omnirec.columns import DEFAULT_CHANNELS, DEFAULT_EVENT_WEIGHTS, OFFER_EVENTS
+from omnirec.columns import DEFAULT_CHANNELS
 from omnirec.data.values import parse_timestamp
 from omnirec.errors import InvalidRequest
 from omnirec.measurement.confirmations import IMPRESSION_EVENT, Confirmation, confirmation, record_confirmations
@@ -22,7 +22,6 @@ from omnirec.service.reads import StoreReads
 from omnirec.settings import Settings
 from omnirec.store.records import CustomerEvent
 
-EVENT_TYPES = frozenset(DEFAULT_EVENT_WEIGHTS) | OFFER_EVENTS
 CHANNELS = frozenset(DEFAULT_CHANNELS)
 
 
@@ -93,14 +92,8 @@ class EventService:
         return EventsAccepted(accepted=accepted, rejected=len(errors), duplicates=duplicates, errors=errors)
 
     def _convert(self, raw: EventIn, now: int) -> CustomerEvent:
-        if raw.event_type not in EVENT_TYPES:
-            raise InvalidRequest(f"unknown event_type {raw.event_type!r}; known: {', '.join(sorted(EVENT_TYPES))}")
-        if raw.channel not in CHANNELS:
-            raise InvalidRequest(f"unknown channel {raw.channel!r}; known: {', '.join(DEFAULT_CHANNELS)}")
-        if not raw.item_id and raw.event_type not in OFFER_EVENTS:
-            raise InvalidRequest("item_id is required (only offer events may omit it)")
-        if raw.event_type in OFFER_EVENTS and not raw.offer_id:
-            raise InvalidRequest(f"{raw.event_type} events need an offer_id")
+        # Type, channel, item and offer rules hold already: EventIn checks them whenever one is built. Its
+        # numeric bounds apply when a body is decoded, so a hand-built event is checked here as well.
         if not (math.isfinite(raw.quantity) and raw.quantity > 0):
             raise InvalidRequest(f"quantity must be a positive number, got {raw.quantity}")
         if raw.price is not None and not (math.isfinite(raw.price) and raw.price >= 0):
