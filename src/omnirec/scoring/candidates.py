@@ -19,6 +19,7 @@ import numpy as np
 from omnirec.columns import PURCHASE_EVENTS
 from omnirec.scoring.catalog import Catalog
 from omnirec.scoring.context import UserContext
+from omnirec.scoring.cooccurrence import SortedLookup, lookup
 from omnirec.scoring.feature_names import COMPONENTS, CONTEXT_FEATURES, FEATURE_INDEX, FEATURES
 from omnirec.scoring.history_features import (
     BASKET_HALF_LIFE,
@@ -150,16 +151,6 @@ def _segment_min(values: np.ndarray, segment: np.ndarray, n: int) -> np.ndarray:
     out = np.full(n, np.inf)
     np.minimum.at(out, segment, values)
     out[~np.isfinite(out)] = 0.0
-    return out
-
-
-def _lookup(keys: np.ndarray, table: np.ndarray, values: np.ndarray, fill: float = 0.0) -> np.ndarray:
-    """values[table == key] per key (table ascending); `fill` where absent. values may be 2-D."""
-    out = np.full((keys.shape[0], *values.shape[1:]), fill, dtype=np.float64)
-    if table.size and keys.size:
-        pos = np.minimum(np.searchsorted(table, keys), table.shape[0] - 1)
-        hit = table[pos] == keys
-        out[hit] = values[pos[hit]]
     return out
 
 
@@ -336,17 +327,18 @@ def build_candidates(catalog: Catalog, contexts: Sequence[UserContext], request:
     for bit, pool in enumerate(pools):  # every pool key is among keys: find it by binary search
         sources[np.searchsorted(keys, pool)] |= np.uint8(1 << bit)
     customer, items = keys // n_items, keys % n_items
-    matrix = _matrix(catalog, request, keys, customer, items, queries, history, cooc, ev, weights)
+    in_history, in_cooc = SortedLookup(keys, history.keys), SortedLookup(keys, cooc.keys)
+    matrix = _matrix(catalog, request, keys, customer, items, queries, history, in_history, cooc, in_cooc, ev, weights)
     if model_rank_keys:
         order_keys = np.concatenate(model_rank_keys)
         order = np.argsort(order_keys, kind="stable")
-        matrix[:, FEATURE_INDEX["model_rank"]] = _lookup(
+        matrix[:, FEATURE_INDEX["model_rank"]] = lookup(
             keys, order_keys[order], np.concatenate(model_rank_values)[order], fill=1.0
         )
     else:
         matrix[:, FEATURE_INDEX["model_rank"]] = 1.0
-    anchors = _lookup(keys, cooc.keys, cooc.anchors.astype(np.float64), fill=-1).astype(np.int64)
-    occasions = _lookup(keys, history.keys, history.occasions.astype(np.float64))
+    anchors = in_cooc.take(cooc.anchors.astype(np.float64), fill=-1).astype(np.int64)
+    occasions = in_history.take(history.occasions.astype(np.float64))
     rate = np.where(occasions == 1, catalog.repeat_rate[items], np.inf)
     counts = np.bincount(customer, minlength=n_customers)
     starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -364,7 +356,9 @@ def _matrix(
     items: np.ndarray,
     queries: list[np.ndarray | None],
     history: _History,
+    in_history: SortedLookup,
     cooc: _Cooccurrence,
+    in_cooc: SortedLookup,
     ev: _Events,
     weights: np.ndarray,
 ) -> np.ndarray:
@@ -383,16 +377,16 @@ def _matrix(
     low = _segment_min(raw, customer, n_customers)[customer]
     span = _segment_max(raw, customer, n_customers)[customer] - low
     matrix[:, MODEL] = np.divide(raw - low, span, out=np.zeros_like(raw), where=span > 0)
-    history_raw = _lookup(keys, history.keys, np.maximum(history.scores, 0))
-    cooc_raw = _lookup(keys, cooc.keys, cooc.scores)
+    history_raw = in_history.take(np.maximum(history.scores, 0))
+    cooc_raw = in_cooc.take(cooc.scores)
     for column, values in ((HISTORY, history_raw), (COOCCURRENCE, cooc_raw)):
         top = _segment_max(values, customer, n_customers)[customer]
         matrix[:, column] = np.divide(values, top, out=np.zeros_like(values), where=top > 0)
     matrix[:, POPULARITY] = catalog.popularity[catalog.channel_row(request.channel)][items]
-    matrix[:, _HISTORY_COLUMNS] = _lookup(keys, history.keys, history.values)
+    matrix[:, _HISTORY_COLUMNS] = in_history.take(history.values)
     matrix[:, FEATURE_INDEX["model_raw"]] = raw
     matrix[:, FEATURE_INDEX["history_raw"]] = history_raw
-    matrix[:, FEATURE_INDEX["history_long"]] = _lookup(keys, history.keys, np.maximum(history.scores_long, 0))
+    matrix[:, FEATURE_INDEX["history_long"]] = in_history.take(np.maximum(history.scores_long, 0))
     matrix[:, FEATURE_INDEX["cooccurrence_raw"]] = cooc_raw
     # Category affinity: share of the customer's positive event weight in each category (none: 0).
     codes = catalog.category_codes
@@ -404,9 +398,9 @@ def _matrix(
     owner = category_keys // n_codes
     affinity = np.divide(affinity, totals[owner], out=np.zeros_like(affinity), where=totals[owner] > 0)
     affinity[category_keys % n_codes == catalog.no_category_code] = 0.0
-    matrix[:, FEATURE_INDEX["category_affinity"]] = _lookup(customer * n_codes + codes[items], category_keys, affinity)
+    matrix[:, FEATURE_INDEX["category_affinity"]] = lookup(customer * n_codes + codes[items], category_keys, affinity)
     days = np.clip((request.now - history.newest) / SECONDS_PER_DAY, 0.0, MAX_DAYS)
-    matrix[:, FEATURE_INDEX["days_since_seen"]] = _lookup(keys, history.keys, days, fill=MAX_DAYS)
+    matrix[:, FEATURE_INDEX["days_since_seen"]] = in_history.take(days, fill=MAX_DAYS)
     matrix[:, FEATURE_INDEX["customer_baskets"]] = np.log1p(history.baskets[customer])
     matrix[:, FEATURE_INDEX["customer_events"]] = np.log1p(ev.counts[customer])
     return matrix

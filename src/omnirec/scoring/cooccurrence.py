@@ -21,11 +21,26 @@ def neighbours_from_arrays(
     return {item: (rows[j][keep[j]], values[j][keep[j]]) for j, item in enumerate(uniq.tolist())}
 
 
+class SortedLookup:
+    """Where each key sits in an ascending table, found once and reused for every column looked up."""
+
+    def __init__(self, keys: np.ndarray, table: np.ndarray) -> None:
+        self.n = keys.shape[0]
+        if table.size and keys.size:
+            pos = np.minimum(np.searchsorted(table, keys), table.shape[0] - 1)
+            self.hit = table[pos] == keys
+            self.pos = pos[self.hit]
+        else:
+            self.hit = np.zeros(self.n, dtype=bool)
+            self.pos = np.empty(0, dtype=np.int64)
+
+    def take(self, values: np.ndarray, fill: float = 0.0) -> np.ndarray:
+        """values[table == key] per key; `fill` where a key is absent. values may be 2-D."""
+        out = np.full((self.n, *values.shape[1:]), fill, dtype=np.float64)
+        out[self.hit] = values[self.pos]
+        return out
+
+
 def lookup(keys: np.ndarray, items: np.ndarray, values: np.ndarray, fill: float = 0.0) -> np.ndarray:
     """values[items == key] per key (items ascending); `fill` where a key is absent. values may be 2-D."""
-    out = np.full((keys.shape[0], *values.shape[1:]), fill, dtype=np.float64)
-    if items.size:
-        pos = np.minimum(np.searchsorted(items, keys), items.shape[0] - 1)
-        hit = items[pos] == keys
-        out[hit] = values[pos[hit]]
-    return out
+    return SortedLookup(keys, items).take(values, fill)
