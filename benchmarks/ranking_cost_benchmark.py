@@ -46,6 +46,22 @@ def with_trees(bundle: ModelBundle, rounds: int) -> ModelBundle:
     return dataclasses.replace(bundle, manifest=msgspec.structs.replace(bundle.manifest, ranker=ranker))
 
 
+def synthetic_bundle(args: argparse.Namespace, customers: int, seed: int) -> ModelBundle:
+    """The benchmark's bundle: clustered 64-dim vectors, a third of the events purchases, trees if asked."""
+    bundle = make_bundle(
+        n_items=args.items,
+        n_users=customers,
+        dim=64,
+        seed=seed,
+        history_per_user=args.history,
+        clusters=64,
+        similar=20,
+        cooc=50,
+    )
+    bundle.arrays["history_types"][::3] = "purchase"
+    return with_trees(bundle, args.rounds) if args.trees else bundle
+
+
 def catalog_of(bundle: ModelBundle, threshold: int) -> Catalog:
     """The catalogue with this ANN threshold (the search config now; a bare threshold before it existed)."""
     if "search" in inspect.signature(Catalog.from_bundle).parameters:
@@ -72,19 +88,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--export-customers", type=int, default=0)
     args = parser.parse_args()
-    bundle = make_bundle(
-        n_items=args.items,
-        n_users=args.users,
-        dim=64,
-        seed=1,
-        history_per_user=args.history,
-        clusters=64,
-        similar=20,
-        cooc=50,
-    )
-    bundle.arrays["history_types"][::3] = "purchase"
-    if args.trees:
-        bundle = with_trees(bundle, args.rounds)
+    bundle = synthetic_bundle(args, args.users, seed=1)
     batched = "neighbours" not in inspect.signature(rank_for_user).parameters
     for label, threshold in (("exact", 10**9), ("hnsw", 1)):
         if label == "hnsw" and args.items < 50_000:
@@ -120,19 +124,7 @@ def main() -> None:
     if args.export_customers:
         from omnirec.exporting.recommendations import export_recommendations
 
-        big = make_bundle(
-            n_items=args.items,
-            n_users=args.export_customers,
-            dim=64,
-            seed=2,
-            history_per_user=args.history,
-            clusters=64,
-            similar=20,
-            cooc=50,
-        )
-        big.arrays["history_types"][::3] = "purchase"
-        if args.trees:
-            big = with_trees(big, args.rounds)
+        big = synthetic_bundle(args, args.export_customers, seed=2)
         out = Path("/tmp/omnirec-export-benchmark.jsonl")
         started, wall = time.process_time(), time.perf_counter()
         summary = export_recommendations(big, big["user_ids"].tolist(), out, k=10, channel="email")
