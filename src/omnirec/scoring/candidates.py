@@ -390,7 +390,7 @@ def _matrix(
     matrix[:, FEATURE_INDEX["cooccurrence_raw"]] = cooc_raw
     # Category affinity: share of the customer's positive event weight in each category (none: 0).
     codes = catalog.category_codes
-    n_codes = int(codes.max()) + 1 if codes.size else 1
+    n_codes = catalog.n_category_codes
     positive = np.maximum(weights, 0.0)
     totals = _sums(ev.customer, positive, n_customers)
     category_keys, inverse = np.unique(ev.customer * n_codes + codes[ev.items], return_inverse=True)

@@ -69,6 +69,7 @@ class Catalog:
     # Integer code per item of its category (category_affinity); the code of '' means none.
     category_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
     no_category_code: int = -1
+    n_category_codes: int = 1  # codes run 0..n-1
     trees: CompiledTrees | None = field(default=None, repr=False)  # the learned ranker, when the bundle has one
 
     @classmethod
@@ -122,6 +123,7 @@ class Catalog:
             ),
             category_codes=codes.astype(np.int64).ravel(),
             no_category_code=int(blank[0]) if blank.size else -1,
+            n_category_codes=max(1, int(names.shape[0])),
             trees=CompiledTrees(trees, FEATURE_INDEX) if trees is not None else None,
         )
 
