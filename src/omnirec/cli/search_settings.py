@@ -13,8 +13,8 @@ from omnirec.settings import Settings
 def load_search_config(settings_file: Path | None) -> SearchConfig:
     """Settings.search from `--settings` (else OMNIREC_SETTINGS_FILE) and OMNIREC_ANN_* variables.
 
-    `omnirec train` and `omnirec export` read the same values as `omnirec serve`, so the trainer chooses
-    its blend, and export writes its lists, with the search the API answers with. Exits 2 when invalid.
+    `omnirec train`, `evaluate` and `export` read the same values as `omnirec serve`, so the trainer chooses
+    its ranker, and export writes its lists, with the search the API answers with. Exits 2 when invalid.
     """
     try:
         settings = Settings.load(settings_file) if settings_file is not None else Settings.from_env()

@@ -39,9 +39,10 @@ def train(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output; only the bundle path."),
     settings_file: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
 ) -> None:
-    """Train the hybrid model and the ranker blend, write a versioned bundle, print its path last.
+    """Train the hybrid model and choose the ranker (LambdaRank trees or the blend), write a versioned bundle,
+    print its path last.
 
-    The blend is chosen on the last validation_fraction of time, then the model is refitted on all data.
+    The ranker is chosen on the last validation_fraction of time, then the model is refitted on all data.
 
     Example: omnirec train --data data/sample --out models --epochs 20
     """
