@@ -34,7 +34,7 @@ from pathlib import Path
 import httpx
 import redis
 
-from omnirec.exporting.events import export_events
+from omnirec.batch.events import export_events
 from omnirec.store.factory import open_store
 from reliability_harness import HOST, app_server, free_port, publish_versions
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
+from omnirec.batch.offers import export_offers
 from omnirec.bundle import BundleManifest, RankerParams
-from omnirec.data.sample_catalog import CATEGORIES, build_catalog
+from omnirec.demo.catalog import CATEGORIES, build_catalog
+from omnirec.demo.offers import sample_offers_toml
 from omnirec.offers.catalog import parse_offer_catalog
-from omnirec.offers.export import export_offers
-from omnirec.offers.sample_offers import sample_offers_toml
 from omnirec.scoring import Catalog
 from omnirec.store.factory import open_store
 from omnirec.store.protocol import FeatureStore

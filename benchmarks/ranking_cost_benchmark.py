@@ -122,7 +122,7 @@ def main() -> None:
             line += f" (candidates+features {features:.3f} ms, scoring {scoring:.3f} ms, {rows:.0f} candidates)"
         print(line + " of CPU per request", flush=True)
     if args.export_customers:
-        from omnirec.exporting.recommendations import export_recommendations
+        from omnirec.batch.recommendations import export_recommendations
 
         big = synthetic_bundle(args, args.export_customers, seed=2)
         out = Path("/tmp/omnirec-export-benchmark.jsonl")

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import numpy as np
 
 from omnirec.bundle import BundleManifest, ModelBundle, RankerParams
-from omnirec.data.sample_catalog import CATEGORIES, SampleItem, build_catalog
+from omnirec.demo.catalog import CATEGORIES, SampleItem, build_catalog
+from omnirec.demo.offers import sample_offers_toml
 from omnirec.offers.catalog import OfferCatalog, parse_offer_catalog
-from omnirec.offers.sample_offers import sample_offers_toml
 from omnirec.scoring import Catalog
 from omnirec.store.records import CustomerEvent
 

@@ -31,6 +31,14 @@ class StoreUnavailable(OmnirecError):
     """The feature store cannot be reached or answered too slowly (maps to 503)."""
 
 
+class OfferCatalogError(InvalidRequest):
+    """An offer file is malformed. The message names the file, the offer and the field."""
+
+
+class ExportStateError(OmnirecError):
+    """An export folder's state does not match its events file, or another export holds it."""
+
+
 class BundleError(OmnirecError):
     """A model bundle on disk is missing, malformed or fails its checksum."""
 

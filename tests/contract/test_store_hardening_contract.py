@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from omnirec.batch.events import export_events
 from omnirec.errors import InvalidRequest
-from omnirec.exporting.events import export_events
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import CustomerEvent
 

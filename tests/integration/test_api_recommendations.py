@@ -9,8 +9,8 @@ import pytest
 
 from api_client import NOW, anyio_backend, app_client, assert_problem, headers  # noqa: F401
 from bundle_factory import make_bundle
+from omnirec.batch.recommendations import BundleRecommender
 from omnirec.bundle.format import ModelBundle, TreeEnsemble
-from omnirec.exporting.recommendations import BundleRecommender
 from omnirec.scoring import RankRequest
 
 pytestmark = pytest.mark.anyio

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from omnirec.cli.main import app
 from omnirec.customer_profiles import import_profiles
-from omnirec.data.sample import write_sample_data
+from omnirec.demo.retailer import write_sample_data
 from omnirec.errors import DataError
 from omnirec.store.protocol import FeatureStore
 from redis_servers import RedisServer

@@ -14,10 +14,10 @@ from api_client import anyio_backend, api_settings, app_client, headers  # noqa:
 from bundle_factory import make_bundle
 from erasure_scan import file_traces, redis_traces
 from offer_data import offers_from
+from omnirec.batch.events import export_events
+from omnirec.batch.offers import export_offers
 from omnirec.bundle.format import ModelBundle
 from omnirec.cli.main import app as cli
-from omnirec.exporting.events import export_events
-from omnirec.offers.export import export_offers
 from omnirec.store.factory import open_store
 from redis_servers import RedisServer
 

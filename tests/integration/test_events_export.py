@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 import redis
 
+from omnirec.batch import events as export_module
+from omnirec.batch.events import EVENTS_FILE, export_events, read_position
 from omnirec.data.loading import load_dataset
-from omnirec.exporting import events as export_module
-from omnirec.exporting.events import EVENTS_FILE, ExportStateError, export_events, read_position
+from omnirec.errors import ExportStateError
 from omnirec.store import codec
 from omnirec.store.factory import open_store
 from omnirec.store.keys import Keys

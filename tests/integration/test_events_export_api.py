@@ -8,8 +8,8 @@ import pytest
 
 from api_client import anyio_backend, api_settings, app_client, assert_problem, headers  # noqa: F401
 from bundle_factory import make_bundle
+from omnirec.batch.events import export_events
 from omnirec.data.loading import load_dataset
-from omnirec.exporting.events import export_events
 from omnirec.store.factory import open_store
 from omnirec.training_config import TrainingConfig
 from redis_servers import RedisServer

@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 
 from api_client import NOW, anyio_backend, api_settings, app_client, headers  # noqa: F401
 from long_tail_data import LONG_TAIL_ITEMS, write_long_tail_folder
+from omnirec.batch.recommendations import BundleRecommender
 from omnirec.bundle import load_bundle
 from omnirec.bundle.format import ModelBundle
 from omnirec.cli.main import app
-from omnirec.exporting.recommendations import BundleRecommender
 from omnirec.scoring import RankRequest
 from omnirec.scoring.search_config import SearchConfig
 

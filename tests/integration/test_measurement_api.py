@@ -13,9 +13,9 @@ from litestar.testing import AsyncTestClient
 from api_client import anyio_backend, api_settings, app_client, headers, settle  # noqa: F401
 from bundle_factory import make_bundle
 from offer_data import SAMPLE_ITEMS, item_of
+from omnirec.demo.offers import sample_offers_toml
 from omnirec.measurement.impressions import decode_positions, decode_scores, decode_sources
 from omnirec.offers.catalog import encode_offer_catalog, parse_offer_catalog
-from omnirec.offers.sample_offers import sample_offers_toml
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import ImpressionRecord
 

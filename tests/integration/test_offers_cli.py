@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from offer_data import SAMPLE_ITEMS
 from omnirec.cli.offer_commands import export_offers, publish_offers
-from omnirec.offers.sample_offers import sample_offers_toml
+from omnirec.demo.offers import sample_offers_toml
 from omnirec.store.factory import open_store
 
 app = typer.Typer()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from offer_data import NOW, event, item_of, offers_from, sample_model
-from omnirec.offers.export import ExportSummary, export_offers
+from omnirec.batch.offers import ExportSummary, export_offers
 from omnirec.store.factory import open_store
 
 OFFERS = """

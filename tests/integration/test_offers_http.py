@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from api_client import app_client, headers
 from offer_data import SAMPLE_ITEMS, item_of, items_in, sample_bundle
+from omnirec.demo.offers import sample_offers_toml
 from omnirec.offers.catalog import encode_offer_catalog, parse_offer_catalog
-from omnirec.offers.sample_offers import sample_offers_toml
 
 
 def iso(ts: float) -> str:

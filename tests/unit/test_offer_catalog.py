@@ -9,15 +9,15 @@ import msgspec
 import pytest
 
 from offer_data import SAMPLE_ITEMS, sample_offers
-from omnirec.data.sample import write_sample_data
+from omnirec.demo.offers import write_sample_offers
+from omnirec.demo.retailer import write_sample_data
+from omnirec.errors import OfferCatalogError
 from omnirec.offers.catalog import (
     RULE_KINDS,
-    OfferCatalogError,
     decode_offer_catalog,
     encode_offer_catalog,
     load_offer_catalog,
 )
-from omnirec.offers.sample_offers import write_sample_offers
 
 GOOD = """
 [channels.email]

@@ -10,8 +10,8 @@ import pytest
 
 from omnirec.columns import DEFAULT_CHANNELS
 from omnirec.data.loading import load_dataset
-from omnirec.data.sample import SampleContext, SampleSummary, write_sample_data
-from omnirec.data.sample_catalog import CONSUMABLE
+from omnirec.demo.catalog import CONSUMABLE
+from omnirec.demo.retailer import SampleContext, SampleSummary, write_sample_data
 from omnirec.training_config import TrainingConfig
 
 SMALL = {"n_users": 300, "n_items": 120, "days": 90}

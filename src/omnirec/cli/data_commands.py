@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from omnirec.data.sample import write_sample_data
+from omnirec.demo.offers import write_sample_offers
+from omnirec.demo.retailer import write_sample_data
 from omnirec.errors import DataError
-from omnirec.offers.sample_offers import write_sample_offers
 
 DATA_ERROR_EXIT_CODE = 2
 

@@ -8,14 +8,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from omnirec.batch.recommendations import export_recommendations
 from omnirec.bundle.format import ModelBundle
 from omnirec.bundle.io import save_bundle
 from omnirec.cli.data_commands import report_data_error
 from omnirec.data.loading import load_dataset
-from omnirec.data.sample import SampleSummary, write_sample_data
+from omnirec.demo.offers import write_sample_offers
+from omnirec.demo.retailer import SampleSummary, write_sample_data
 from omnirec.errors import DataError
-from omnirec.exporting.recommendations import export_recommendations
-from omnirec.offers.sample_offers import write_sample_offers
 from omnirec.training_config import TrainingConfig
 
 EXPORT_USERS = 100

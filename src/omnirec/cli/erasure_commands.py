@@ -8,9 +8,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from omnirec.errors import StoreUnavailable
-from omnirec.exporting.erasures import erased_digests, filter_events_csv, filter_jsonl
-from omnirec.exporting.events import ExportStateError, apply_erasures
+from omnirec.batch.erasures import erased_digests, filter_events_csv, filter_jsonl
+from omnirec.batch.events import apply_erasures
+from omnirec.errors import ExportStateError, StoreUnavailable
 from omnirec.store.factory import open_store
 
 console = Console(stderr=True)

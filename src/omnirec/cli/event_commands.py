@@ -9,10 +9,10 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from omnirec.batch.events import EventExportSummary
+from omnirec.batch.events import export_events as run_export
 from omnirec.cli.store_commands import PREFIX_OPTION, STORE_OPTION, fail, persistent_store
-from omnirec.errors import StoreUnavailable
-from omnirec.exporting.events import EventExportSummary, ExportStateError
-from omnirec.exporting.events import export_events as run_export
+from omnirec.errors import ExportStateError, StoreUnavailable
 from omnirec.store.factory import open_store
 
 console = Console(stderr=True)

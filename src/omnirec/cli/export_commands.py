@@ -8,10 +8,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from omnirec.batch.recommendations import export_recommendations, read_user_ids
 from omnirec.bundle import load_bundle
 from omnirec.cli.search_settings import SETTINGS_HELP, load_search_config
 from omnirec.errors import BundleError
-from omnirec.exporting.recommendations import export_recommendations, read_user_ids
 
 console = Console(stderr=True)
 

@@ -8,14 +8,14 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from omnirec.batch.offers import ExportSummary
+from omnirec.batch.offers import export_offers as run_export
 from omnirec.bundle import load_bundle
 from omnirec.bundle.format import MANIFEST_ARRAY, manifest_from_array
 from omnirec.cli.export_commands import progress_bar
 from omnirec.cli.store_commands import PREFIX_OPTION, STORE_OPTION, fail, persistent_store, run_with_store
 from omnirec.errors import BundleError, OmnirecError
 from omnirec.offers.catalog import OfferCatalog, decode_offer_catalog, encode_offer_catalog, load_offer_catalog
-from omnirec.offers.export import ExportSummary
-from omnirec.offers.export import export_offers as run_export
 from omnirec.scoring import Catalog
 from omnirec.scoring.catalog import CATALOG_ARRAYS
 from omnirec.store.protocol import FeatureStore

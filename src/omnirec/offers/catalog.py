@@ -11,16 +11,12 @@ from typing import Any
 
 import msgspec
 
-from omnirec.errors import InvalidRequest
+from omnirec.errors import OfferCatalogError
 from omnirec.offers.items import Scope
 from omnirec.offers.lifecycle import LifecycleThresholds
 from omnirec.offers.rules import AbandonedCartRule, PurchasedRule, Rule
 
 RULE_KINDS = ("segment", "lifecycle", "abandoned_cart", "purchased", "not_purchased", "channel", "consent")
-
-
-class OfferCatalogError(InvalidRequest):
-    """An offer file is malformed. The message names the file, the offer and the field."""
 
 
 class Window(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -23,7 +23,7 @@ dropped and counted as a duplicate, so the file never holds a pair twice (the lo
 key is the pair, as in the store: two customers whose clients picked the same event_id are two events,
 both acknowledged, both exported. The pairs already exported are read from events.csv at the start.
 
-Erasure. Each run first applies the store's erasure journal (omnirec.exporting.erasures) from the
+Erasure. Each run first applies the store's erasure journal (omnirec.batch.erasures) from the
 position kept in .export-position: rows of customers erased since the last run are cut out of
 events.csv (rewritten whole, then committed with the new length). A customer erased while a run is
 exporting their events is cut out by the next run.
@@ -46,9 +46,9 @@ from pathlib import Path
 
 import msgspec
 
+from omnirec.batch.erasures import erased_digests, filter_events_csv
 from omnirec.columns import OFFER_EVENTS, Columns
-from omnirec.errors import OmnirecError
-from omnirec.exporting.erasures import erased_digests, filter_events_csv
+from omnirec.errors import ExportStateError
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import CustomerEvent
 
@@ -56,10 +56,6 @@ EVENTS_FILE = "events.csv"
 POSITION_FILE = ".export-position"
 LOCK_FILE = ".export-lock"
 HEADER = (*Columns.REQUIRED_EVENT, *Columns.OPTIONAL_EVENT)
-
-
-class ExportStateError(OmnirecError):
-    """The output folder's export state does not match its events file, or another export holds it."""
 
 
 class ExportPosition(msgspec.Struct, frozen=True, kw_only=True):

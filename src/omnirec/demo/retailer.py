@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from omnirec.data.sample_behaviour import SampleEvent, ShoppingSimulator
-from omnirec.data.sample_catalog import CATEGORIES, SampleItem, build_catalog
-from omnirec.data.sample_customers import SampleUser, build_customers
+from omnirec.demo.behaviour import SampleEvent, ShoppingSimulator
+from omnirec.demo.catalog import CATEGORIES, SampleItem, build_catalog
+from omnirec.demo.customers import SampleUser, build_customers
 
 SAMPLE_START = datetime(2024, 3, 1, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from omnirec.data.sample_catalog import CATEGORIES
+from omnirec.demo.catalog import CATEGORIES
 
 REGIONS: dict[str, tuple[str, ...]] = {
     "north": ("S01", "S02"),

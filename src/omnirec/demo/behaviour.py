@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from omnirec.data.sample_catalog import CATEGORIES, COMPLEMENTS, CONSUMABLE, DURABLE, SampleItem
-from omnirec.data.sample_customers import REGIONS, SampleUser
+from omnirec.demo.catalog import CATEGORIES, COMPLEMENTS, CONSUMABLE, DURABLE, SampleItem
+from omnirec.demo.customers import REGIONS, SampleUser
 
 # Hours of the day each channel is used (stores open 9-20; web and app peak in the evening).
 _HOURS = {

@@ -9,8 +9,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from omnirec.data.sample import SampleContext
-from omnirec.data.sample_catalog import SampleItem
+from omnirec.demo.catalog import SampleItem
+from omnirec.demo.retailer import SampleContext
 from omnirec.offers.catalog import parse_offer_catalog
 
 HEADER = """\

@@ -1,1 +1,0 @@
-"""Batch exports: recommendations for the email system (and, later, offers and events)."""
