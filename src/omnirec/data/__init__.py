@@ -1,1 +1,1 @@
-"""Input data: the events / items / users files, their validation and the synthetic sample retailer."""
+"""Input data: the events / items / users files (the input contract), their reading and validation."""
