@@ -94,3 +94,18 @@ def test_extra_writers_get_the_catalogue(tmp_path: Path) -> None:
     summary = write_sample_data(tmp_path, n_users=20, n_items=30, days=10, extra_writers=[write_marker])
     assert summary.extra_files == (tmp_path / "marker.txt",)
     assert (tmp_path / "marker.txt").read_text() == "30 20 7"
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_smallest_catalogue_still_writes_a_valid_offer_file(tmp_path: Path) -> None:
+    """--items allows 24 (one product per category): every category gets its product (no empty pool to
+    sample from) and the offer file names items of the right categories, not a missing 'Cordless Drill'."""
+    from omnirec.demo.offers import write_sample_offers
+    from omnirec.offers.catalog import load_offer_catalog
+
+    summary = write_sample_data(tmp_path, n_users=40, n_items=24, days=30, seed=1, extra_writers=[write_sample_offers])
+    catalog = load_offer_catalog(tmp_path / "offers.toml")
+    assert summary.n_items == 24
+    dataset = load_dataset(tmp_path, TrainingConfig())
+    assert dataset.items is not None and len(set(dataset.items.categorical["category"])) == 24  # every leaf has a product
+    assert len(catalog.offers) >= 5

@@ -111,6 +111,9 @@ def build_catalog(rng: np.random.Generator, n_items: int) -> list[SampleItem]:
     shares = np.array([spec.share for spec in CATEGORIES])
     counts = np.maximum(1, np.floor(shares / shares.sum() * n_items)).astype(int)
     counts[np.argmax(shares)] += n_items - counts.sum()  # exact total; the largest leaf absorbs rounding
+    while counts.min() < 1:  # a catalogue near one item per leaf: the largest leaves give items back
+        counts[np.argmin(counts)] += 1
+        counts[np.argmax(counts)] -= 1
     items: list[SampleItem] = []
     for spec, count in zip(CATEGORIES, counts, strict=True):
         appeal = 1.0 / np.arange(1, count + 1) ** 0.9

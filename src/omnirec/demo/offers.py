@@ -40,9 +40,12 @@ fatigue = { count = 3, days = 1 }
 
 
 def _ids(items: Sequence[SampleItem], noun: str) -> list[str]:
+    """Items titled `noun`; in a catalogue too small to hold one, the items of the category it belongs to."""
     found = [item.item_id for item in items if item.title.endswith(noun)]
     if not found:
-        raise ValueError(f"the sample catalogue has no {noun!r}: offers.toml needs at least one")
+        found = [item.item_id for item in items if noun in item.category.nouns]
+    if not found:
+        raise ValueError(f"the sample catalogue has no category for {noun!r}: offers.toml needs one")
     return found
 
 
