@@ -107,5 +107,5 @@ def test_smallest_catalogue_still_writes_a_valid_offer_file(tmp_path: Path) -> N
     catalog = load_offer_catalog(tmp_path / "offers.toml")
     assert summary.n_items == 24
     dataset = load_dataset(tmp_path, TrainingConfig())
-    assert dataset.items is not None and len(set(dataset.items.categorical["category"])) == 24  # every leaf has a product
+    assert dataset.items is not None and len(set(dataset.items.categorical["category"])) == 24  # a product per leaf
     assert len(catalog.offers) >= 5
