@@ -38,6 +38,12 @@ def users_file(path: Path) -> Path:
     return path
 
 
+def feature_text(number: float) -> str:
+    """A numeric cell as the store keeps it: every digit of an id-like integer (a home store 1234567 stays
+    '1234567', not '1.23457e+06'), the shortest exact text of any other number."""
+    return str(int(number)) if number.is_integer() and abs(number) < 2**53 else repr(number)
+
+
 def profiles(table: FeatureTable, file: str) -> Iterator[CustomerProfile]:
     """One profile per row; an unparseable consent value is a DataError naming the row and column."""
     consent_cols = {
@@ -47,7 +53,10 @@ def profiles(table: FeatureTable, file: str) -> Iterator[CustomerProfile]:
     feature_cols = [name for name in table.categorical if name not in consent_cols]
     for row, customer in enumerate(table.ids.tolist()):
         features = {c: str(table.categorical[c][row]) for c in feature_cols if table.categorical[c][row] != ""}
-        features.update({c: f"{table.numeric[c][row]:g}" for c in table.numeric if c not in numeric_consent})
+        for column in table.numeric:
+            number = float(table.numeric[column][row])
+            if column not in numeric_consent and number == number:  # NaN: the cell was empty
+                features[column] = feature_text(number)
         consent: dict[str, bool] = {}
         for column, purpose in consent_cols.items():
             value = str(table.categorical[column][row]).strip().lower()

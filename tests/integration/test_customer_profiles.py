@@ -29,6 +29,17 @@ async def test_features_and_consent_land_on_the_customer(store: FeatureStore, tm
 
 
 @pytest.mark.anyio
+async def test_numeric_features_keep_every_digit_and_empty_cells_are_absent(
+    store: FeatureStore, tmp_path: Path
+) -> None:
+    (tmp_path / "users.csv").write_text("user_id,home_store,spend\nc1,1234567,12.5\nc2,,0.1\nc3,42,\n")
+    await import_profiles(store, tmp_path)
+    assert (await store.get_customer("c1")).features == {"home_store": "1234567", "spend": "12.5"}
+    assert (await store.get_customer("c2")).features == {"spend": "0.1"}  # no 'nan' home store
+    assert (await store.get_customer("c3")).features == {"home_store": "42"}
+
+
+@pytest.mark.anyio
 async def test_a_bad_consent_value_names_row_and_column_and_writes_nothing(store: FeatureStore, tmp_path: Path) -> None:
     (tmp_path / "users.csv").write_text(USERS + "c3,home,south,maybe,true\n")
     with pytest.raises(DataError, match=r"users.csv, row 4, column 'consent_email'.*maybe"):
