@@ -29,9 +29,7 @@ async def test_features_and_consent_land_on_the_customer(store: FeatureStore, tm
 
 
 @pytest.mark.anyio
-async def test_numeric_features_keep_every_digit_and_blanks_are_absent(
-    store: FeatureStore, tmp_path: Path
-) -> None:
+async def test_numeric_features_keep_every_digit_and_blanks_are_absent(store: FeatureStore, tmp_path: Path) -> None:
     (tmp_path / "users.csv").write_text("user_id,home_store,spend\nc1,1234567,12.5\nc2,,0.1\nc3,42,\n")
     await import_profiles(store, tmp_path)
     assert (await store.get_customer("c1")).features == {"home_store": "1234567", "spend": "12.5"}
