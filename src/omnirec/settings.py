@@ -10,8 +10,10 @@ from typing import Any
 import msgspec
 
 from omnirec.scoring.search_config import DEFAULT_ANN_THRESHOLD, DEFAULT_SEARCH, SearchConfig
+from omnirec.secret import Secret, secret_dec_hook, secret_enc_hook
 
 ENV_PREFIX = "OMNIREC_"
+SETTINGS_FILE_ENV = ENV_PREFIX + "SETTINGS_FILE"
 
 
 class ApiKey(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -29,6 +31,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Everything the service and the CLI need to run. Validated at load; invalid values raise ValueError."""
 
     store_url: str = "memory://"
+    redis_password: Secret = Secret()  # used when store_url has none; never shown (repr, logs, errors)
     key_prefix: str = "omnirec"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -67,6 +70,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # its own write, as before (slower: measured in benchmarks/RESULTS.md, "Measurement").
     impression_flush_ms: int = 20
     experiments_file: str = ""
+    # `omnirec serve --model/--offers/--customers`: a bundle directory served from an embedded memory store
+    # (published at startup), an offer file published with it and a users.csv imported into it ("" = none).
+    serve_model: str = ""
+    serve_offers: str = ""
+    serve_customers: str = ""
+    # The Prometheus multiprocess directory the server's workers share: `omnirec serve` makes a fresh one
+    # ("" = one in-process registry). prometheus_client also needs it as PROMETHEUS_MULTIPROC_DIR in the
+    # worker's own environment before it is imported; serve gives the workers both.
+    metrics_dir: str = ""
 
     def __post_init__(self) -> None:
         if not self.store_url or "://" not in self.store_url:
@@ -89,6 +101,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("impression_sample_rate must be between 0 and 1")
         if not 0 <= self.impression_flush_ms <= 1000:
             raise ValueError(f"impression_flush_ms must be between 0 and 1000, got {self.impression_flush_ms}")
+        if (self.serve_offers or self.serve_customers) and not self.serve_model:
+            raise ValueError("serve_offers and serve_customers go with serve_model (the embedded store)")
         if self.experiments_file:
             from omnirec.measurement.experiments import load_experiments
 
@@ -112,11 +126,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
     @classmethod
     def load(cls, path: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Settings from an optional TOML file, then OMNIREC_* variables, then explicit overrides."""
+        """Settings from an optional TOML file (JSON when it ends in .json), then OMNIREC_* variables, then
+        explicit overrides."""
         values: dict[str, Any] = {}
         if path is not None:
+            decode = msgspec.json.decode if path.suffix == ".json" else msgspec.toml.decode
             try:
-                values.update(msgspec.toml.decode(path.read_bytes()))
+                values.update(decode(path.read_bytes()))
             except (OSError, msgspec.DecodeError) as exc:
                 raise ValueError(f"settings file {path}: {exc}") from exc
         env = os.environ if environ is None else environ
@@ -127,16 +143,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
                 values[name] = _parse_env(name, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
-            return msgspec.convert(values, type=cls, strict=False)
+            return msgspec.convert(values, type=cls, strict=False, dec_hook=secret_dec_hook)
         except (msgspec.ValidationError, ValueError) as exc:
             source = f" (file {path})" if path else ""
             raise ValueError(f"invalid settings{source}: {exc}") from exc
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Settings from OMNIREC_SETTINGS_FILE (if set) and OMNIREC_* variables."""
-        file = os.environ.get(ENV_PREFIX + "SETTINGS_FILE")
+        """Settings from OMNIREC_SETTINGS_FILE (if set) and OMNIREC_* variables: the one reader of the
+        environment, called by a process when it starts (never at import)."""
+        file = os.environ.get(SETTINGS_FILE_ENV)
         return cls.load(Path(file) if file else None)
+
+    def to_json(self) -> bytes:
+        """Every value, the secret included: only for a private file (see `omnirec serve`), never a log."""
+        return msgspec.json.encode(self, enc_hook=secret_enc_hook)
 
 
 def _parse_env(name: str, raw: str) -> Any:

@@ -26,7 +26,7 @@ from deploy_files import (
 )
 from omnirec.settings import ENV_PREFIX, Settings
 
-SERVICE_ONLY_ENV = {"OMNIREC_SETTINGS_FILE", "OMNIREC_REDIS_PASSWORD"}  # read besides the Settings fields
+SERVICE_ONLY_ENV = {"OMNIREC_SETTINGS_FILE"}  # read besides the Settings fields
 
 
 def service_settings(environ: dict[str, str] | None = None) -> Settings:

@@ -122,7 +122,12 @@ def _open_bounded(settings: Settings, store: FeatureStore | None) -> tuple[Featu
         return store.inner, store
     if store is not None:
         return store, ResilientStore(store, settings.store_timeout_ms)
-    bounded = open_resilient_store(settings.store_url, prefix=settings.key_prefix, timeout_ms=settings.store_timeout_ms)
+    bounded = open_resilient_store(
+        settings.store_url,
+        prefix=settings.key_prefix,
+        timeout_ms=settings.store_timeout_ms,
+        password=settings.redis_password.reveal(),
+    )
     return bounded.inner, bounded
 
 

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from omnirec.batch.erasures import erased_digests, filter_events_csv, filter_jsonl
 from omnirec.batch.events import apply_erasures
+from omnirec.cli.store_commands import store_password
 from omnirec.errors import ExportStateError, StoreUnavailable
 from omnirec.store.factory import open_store
 
@@ -45,7 +46,7 @@ def export_erasures(
 
 
 async def _run(url: str, prefix: str, timeout_ms: int, paths: list[Path]) -> dict[Path, int]:
-    feature_store = open_store(url, prefix=prefix, timeout_ms=timeout_ms)
+    feature_store = open_store(url, prefix=prefix, timeout_ms=timeout_ms, password=store_password())
     try:
         digests, _ = await erased_digests(feature_store)
         removed: dict[Path, int] = {}

@@ -11,7 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from omnirec.batch.events import EventExportSummary
 from omnirec.batch.events import export_events as run_export
-from omnirec.cli.store_commands import PREFIX_OPTION, STORE_OPTION, fail, persistent_store
+from omnirec.cli.store_commands import PREFIX_OPTION, STORE_OPTION, fail, persistent_store, store_password
 from omnirec.errors import ExportStateError, StoreUnavailable
 from omnirec.store.factory import open_store
 
@@ -51,7 +51,7 @@ def export_events(
 async def _run(
     url: str, out: Path, prefix: str, page_size: int, max_events: int | None, timeout_ms: int
 ) -> EventExportSummary:
-    feature_store = open_store(url, prefix=prefix, timeout_ms=timeout_ms)
+    feature_store = open_store(url, prefix=prefix, timeout_ms=timeout_ms, password=store_password())
     try:
         with Progress(
             SpinnerColumn(),

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from omnirec.cli.data_commands import report_data_error
+from omnirec.cli.store_commands import store_password
 from omnirec.errors import DataError, StoreUnavailable
 from omnirec.measurement.attribution import DAY, AttributionRules
 from omnirec.measurement.offpolicy import DRAWS, POLICIES, evaluate_policy
@@ -108,7 +109,7 @@ def evaluate_offers(
 
 def _run_store(url: str, prefix: str, timeout_ms: int, job: Callable[[FeatureStore], Awaitable[T]]) -> T:
     async def run() -> T:
-        feature_store = open_store(url, prefix=prefix, timeout_ms=timeout_ms)
+        feature_store = open_store(url, prefix=prefix, timeout_ms=timeout_ms, password=store_password())
         try:
             return await job(feature_store)
         finally:

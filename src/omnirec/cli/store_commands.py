@@ -17,6 +17,7 @@ from omnirec.bundle import load_bundle, resolve_bundle_path
 from omnirec.cli.export_commands import progress_bar
 from omnirec.errors import OmnirecError
 from omnirec.publishing import publish_bundle
+from omnirec.settings import Settings
 from omnirec.store.factory import open_store
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import VersionInfo
@@ -60,11 +61,19 @@ def persistent_store(url: str | None, command: str) -> str:
     return url
 
 
+def store_password() -> str:
+    """Settings.redis_password (OMNIREC_REDIS_PASSWORD or OMNIREC_SETTINGS_FILE), for a URL without one."""
+    try:
+        return Settings.from_env().redis_password.reveal()
+    except ValueError as exc:
+        fail(str(exc))
+
+
 def run_with_store(url: str, prefix: str, action: Callable[[FeatureStore], Awaitable[T]]) -> T:
     """Open the store, run `action`, close it; domain and URL errors become a message and exit code 2."""
 
     async def main() -> T:
-        store = open_store(url, prefix=prefix, timeout_ms=CLI_TIMEOUT_MS)
+        store = open_store(url, prefix=prefix, timeout_ms=CLI_TIMEOUT_MS, password=store_password())
         try:
             return await action(store)
         finally:

@@ -9,10 +9,11 @@ from omnirec.store.protocol import FeatureStore
 SCHEMES = ("memory", "redis", "rediss", "redis+cluster")
 
 
-def open_store(url: str, *, prefix: str = "omnirec", timeout_ms: int = 50) -> FeatureStore:
+def open_store(url: str, *, prefix: str = "omnirec", timeout_ms: int = 50, password: str = "") -> FeatureStore:
     """A store for `url`: memory://, redis://host:port/db, rediss://..., redis+cluster://host:port.
 
-    Redis passwords come from the URL (redis://:secret@host:6379/0) or OMNIREC_REDIS_PASSWORD.
+    A Redis password comes from the URL (redis://:secret@host:6379/0) or `password` (the caller's
+    Settings.redis_password, revealed only here); nothing is read from the environment.
     `timeout_ms` bounds every socket operation; a slower answer raises StoreUnavailable.
     Nothing connects here: the first call does (use `await store.ping()` to check early).
     """
@@ -24,10 +25,10 @@ def open_store(url: str, *, prefix: str = "omnirec", timeout_ms: int = 50) -> Fe
     if scheme in ("redis", "rediss"):
         from omnirec.store.redis_store import RedisStore
 
-        return RedisStore.from_url(url, prefix=prefix, timeout_ms=timeout_ms)
+        return RedisStore.from_url(url, prefix=prefix, timeout_ms=timeout_ms, password=password)
     if scheme == "redis+cluster":
         from omnirec.store.redis_cluster import RedisClusterStore
 
-        return RedisClusterStore.from_url(url, prefix=prefix, timeout_ms=timeout_ms)
+        return RedisClusterStore.from_url(url, prefix=prefix, timeout_ms=timeout_ms, password=password)
     supported = ", ".join(f"{s}://" for s in SCHEMES)
     raise ValueError(f"unsupported store URL {url!r}: scheme {scheme!r} is not one of {supported}")

@@ -26,13 +26,13 @@ class RedisClusterStore(RedisStore):
     _one_call_scripts = False  # the event log and a customer's keys live in different slots
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str, timeout_ms: int) -> RedisClusterStore:
+    def from_url(cls, url: str, *, prefix: str, timeout_ms: int, password: str = "") -> RedisClusterStore:
         parts = urlsplit(url)
         plain = urlunsplit(("redis", parts.netloc, "", "", ""))
-        client = RedisCluster.from_url(plain, **client_options(plain, timeout_ms))
+        client = RedisCluster.from_url(plain, **client_options(plain, timeout_ms, password=password))
         # The cluster client refuses (MaxConnectionsError) rather than waits when a node's pool is full, so
         # the bulk client gets the full pool here: concurrent version loads must not fail a request.
-        bulk = RedisCluster.from_url(plain, **client_options(plain, BULK_TIMEOUT_MS))
+        bulk = RedisCluster.from_url(plain, **client_options(plain, BULK_TIMEOUT_MS, password=password))
         return cls(client, prefix, bulk)
 
     def __init__(self, client: RedisCluster, prefix: str, bulk: RedisCluster) -> None:

@@ -11,7 +11,6 @@ never misses an event the state holds. Each customer keeps its log positions so 
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -38,22 +37,23 @@ from omnirec.store.redis_customers import CUSTOMER_READS, STATE_FIELDS, RedisCus
 from omnirec.store.redis_impressions import EVENT_FIELD, RedisImpressions
 from omnirec.store.snapshot import ROW_KINDS, CustomerSnapshot, compose_snapshot, read_rows
 
-PASSWORD_ENV = "OMNIREC_REDIS_PASSWORD"
 SNAPSHOT_HASHES = range(3, 8)  # positions of the customer's hashes among the snapshot script's replies
 MAX_CONNECTIONS = 128  # per process (per node on a cluster); beyond it a call waits up to the timeout
 BULK_CONNECTIONS = 4
 
 
-def client_options(url: str, timeout_ms: int, max_connections: int = MAX_CONNECTIONS) -> dict[str, Any]:
-    """Socket timeouts, one immediate retry, and the password from the environment when the URL has none."""
+def client_options(
+    url: str, timeout_ms: int, max_connections: int = MAX_CONNECTIONS, password: str = ""
+) -> dict[str, Any]:
+    """Socket timeouts, one immediate retry, and `password` (Settings.redis_password) when the URL has none."""
     options: dict[str, Any] = {
         "socket_timeout": timeout_ms / 1000,
         "socket_connect_timeout": timeout_ms / 1000,
         "retry": Retry(NoBackoff(), 1),
         "max_connections": max_connections,
     }
-    if urlsplit(url).password is None and os.environ.get(PASSWORD_ENV):
-        options["password"] = os.environ[PASSWORD_ENV]
+    if urlsplit(url).password is None and password:
+        options["password"] = password
     return options
 
 
@@ -61,12 +61,14 @@ class RedisStore(RedisCustomers, RedisImpressions):
     """FeatureStore on a standalone Redis (or a managed one behind one endpoint)."""
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str, timeout_ms: int) -> RedisStore:
+    def from_url(cls, url: str, *, prefix: str, timeout_ms: int, password: str = "") -> RedisStore:
         pool = aioredis.BlockingConnectionPool.from_url(
-            url, timeout=timeout_ms / 1000, **client_options(url, timeout_ms)
+            url, timeout=timeout_ms / 1000, **client_options(url, timeout_ms, password=password)
         )
         bulk = aioredis.BlockingConnectionPool.from_url(
-            url, timeout=BULK_TIMEOUT_MS / 1000, **client_options(url, BULK_TIMEOUT_MS, BULK_CONNECTIONS)
+            url,
+            timeout=BULK_TIMEOUT_MS / 1000,
+            **client_options(url, BULK_TIMEOUT_MS, BULK_CONNECTIONS, password=password),
         )
         return cls(aioredis.Redis(connection_pool=pool), prefix, aioredis.Redis(connection_pool=bulk))
 

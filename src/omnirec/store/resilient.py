@@ -241,9 +241,9 @@ def default_write_timeout_ms(read_timeout_ms: int) -> int:
 
 
 def open_resilient_store(
-    url: str, *, prefix: str, timeout_ms: int, write_timeout_ms: int | None = None
+    url: str, *, prefix: str, timeout_ms: int, write_timeout_ms: int | None = None, password: str = ""
 ) -> ResilientStore:
     """open_store wrapped in a ResilientStore: socket operations get the write bound, whole reads `timeout_ms`."""
     wrapper_write_ms = write_timeout_ms or default_write_timeout_ms(timeout_ms)
-    inner = open_store(url, prefix=prefix, timeout_ms=wrapper_write_ms)
+    inner = open_store(url, prefix=prefix, timeout_ms=wrapper_write_ms, password=password)
     return ResilientStore(inner, timeout_ms, write_timeout_ms=wrapper_write_ms)
