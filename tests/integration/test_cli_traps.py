@@ -3,7 +3,6 @@ messages print their literal text, explanations read as English."""
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,17 +69,11 @@ def test_every_store_command_spells_its_options_alike() -> None:
 
 @pytest.fixture
 def no_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[object, ...]]]:
-    """Records a server start instead of starting one, so a broken check fails instead of hanging.
-
-    serve hands its configuration to the workers through os.environ (OMNIREC_AUTH_ENABLED, OMNIREC_PORT...):
-    the environment is restored afterwards so it cannot leak into later tests' servers.
-    """
+    """Records a server start (the resolved settings and the server) instead of starting one, so a broken
+    check fails instead of hanging."""
     started: list[tuple[object, ...]] = []
-    saved = dict(os.environ)
-    monkeypatch.setattr(serve_commands, "run_server", lambda *args, **kwargs: started.append(args))
+    monkeypatch.setattr(serve_commands, "launch", lambda *args: started.append(args))
     yield started
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def test_serve_with_nothing_to_serve_fails_at_once(no_server: list[tuple[object, ...]]) -> None:
@@ -112,7 +105,7 @@ def test_serve_on_a_free_port_starts(no_server: list[tuple[object, ...]]) -> Non
     args = ["serve", "--store", "redis://127.0.0.1:6379/0", "--port", str(port), "--no-auth"]
     result = CliRunner().invoke(app, args, env=CLEAN_ENV)
     assert result.exit_code == 0, result.output
-    assert no_server and no_server[0][2] == port
+    assert no_server and no_server[0][0].port == port  # type: ignore[attr-defined]
 
 
 def test_data_errors_print_their_literal_text(tmp_path: Path) -> None:

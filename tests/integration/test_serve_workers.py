@@ -1,6 +1,7 @@
 """`omnirec serve --workers 2` as real processes over a real redis-server: /metrics sums every worker
 (counters equal what was sent and never go backwards between scrapes, process metrics of each worker),
-and the rate limit is one budget per API key across both workers.
+and the rate limit is one budget per API key across both workers. The workers get their settings from
+serve (a --store option over a dead OMNIREC_STORE_URL, the Redis password of a server that requires one).
 
 Requests use a new connection each (Connection: close) and are sent concurrently, so the kernel hands
 them to both workers; each test checks from the per-worker metric files that both workers answered,
@@ -39,6 +40,7 @@ KEYS = {name: f"test-key-{name}" for name in ("metrics", "limit0", "limit1", "li
 RECS = "/v1/users/{user_id}/recommendations"
 SIMILAR = "/v1/items/{item_id}/similar"
 CLOSE = {"Connection": "close"}
+PASSWORD = "workers-Passw0rd"
 
 
 @dataclass
@@ -86,6 +88,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     log = tmp.parent / "serve.log"
     port = free_port()
     asyncio.run(_publish(redis.url))
+    redis.client().config_set("requirepass", PASSWORD)  # from here on, a worker without it is never ready
     keys = [
         {"name": name, "sha256": hashlib.sha256(key.encode()).hexdigest(), "scopes": ["recommend"]}
         for name, key in KEYS.items()
@@ -93,15 +96,26 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     env = {
         **os.environ,
         "TMPDIR": str(tmp),
-        "OMNIREC_STORE_URL": redis.url,
+        "OMNIREC_STORE_URL": f"redis://127.0.0.1:{free_port()}/0",  # nothing there: --store wins
+        "OMNIREC_REDIS_PASSWORD": PASSWORD,
         "OMNIREC_KEY_PREFIX": "wk",
         "OMNIREC_PORT": str(port),
         "OMNIREC_API_KEYS": json.dumps(keys),
         "OMNIREC_RATE_LIMIT_PER_MINUTE": str(LIMIT),
+        "OMNIREC_STORE_TIMEOUT_MS": "2000",  # a count slower than 50 ms on a busy box would fail open (a 6th 200)
         "OPENBLAS_NUM_THREADS": "1",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    cmd = [sys.executable, "-c", "from omnirec.cli.main import run; run()", "serve", "--server", request.param]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from omnirec.cli.main import run; run()",
+        "serve",
+        "--server",
+        request.param,
+        "--store",
+        redis.url,
+    ]
     if request.param == "granian":
         cmd += ["--workers", "2"]
     else:
@@ -121,6 +135,8 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             proc.wait()
         redis.stop()
     assert not list(tmp.glob("omnirec-metrics-*")), "serve left its metrics directory behind"
+    assert not list(tmp.glob("omnirec-serve-*")), "serve left its settings file behind"
+    assert PASSWORD not in log.read_text(errors="replace")
 
 
 def scrape(server: Server) -> dict[str, float]:

@@ -43,7 +43,6 @@ def create_app(
     startup: Sequence[StartupHook] = (),
     clock: Callable[[], float] = time.time,
     freeze_gc: bool = False,
-    metrics_dir: str | None = None,
 ) -> Litestar:
     """The HTTP service. Without `store`, the lifespan opens settings.store_url (and closes it at shutdown).
 
@@ -51,11 +50,11 @@ def create_app(
     load, move every object into the collector's permanent generation. A full collection otherwise
     traverses the framework and the loaded catalogue (~35 ms at 100k items), a stall that shows in p99.
 
-    `metrics_dir`: the Prometheus multiprocess directory shared by the server's workers (omnirec.api.metrics).
+    `settings.metrics_dir`: the Prometheus multiprocess directory the server's workers share (api.metrics).
     """
     if not settings.auth_enabled:
         log.warning("API-key authentication is DISABLED: every client can read and write customer data")
-    metrics = Metrics(metrics_dir)
+    metrics = Metrics(settings.metrics_dir or None)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -1,15 +1,14 @@
 """ASGI entry point for servers and worker processes: `omnirec.api.asgi:app_from_env` (a factory).
 
-Configuration travels in the environment so every worker builds the same app: OMNIREC_* settings
-(and OMNIREC_SETTINGS_FILE), plus OMNIREC_SERVE_MODEL = a bundle directory to serve from an embedded
-memory store (published into it at startup), OMNIREC_SERVE_OFFERS = an offer file
-to publish with it and OMNIREC_SERVE_CUSTOMERS = a users.csv to import. PROMETHEUS_MULTIPROC_DIR (set by
-`omnirec serve`) is the metrics directory the workers share.
+Every worker builds the same app from `Settings.from_env()`: `omnirec serve` resolves the settings once
+and gives its server process (not itself) OMNIREC_SETTINGS_FILE = a private file holding them, so every
+worker reads exactly those. `serve_model` (a bundle directory) is served from an embedded memory store,
+published into it at startup with `serve_offers` (an offer file) and `serve_customers` (a users.csv);
+`metrics_dir` is the Prometheus directory the workers share.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from litestar import Litestar
@@ -17,11 +16,6 @@ from litestar import Litestar
 from omnirec.api.app import StartupHook, create_app
 from omnirec.settings import Settings
 from omnirec.store.protocol import FeatureStore
-
-MODEL_ENV = "OMNIREC_SERVE_MODEL"
-OFFERS_ENV = "OMNIREC_SERVE_OFFERS"
-CUSTOMERS_ENV = "OMNIREC_SERVE_CUSTOMERS"
-METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own variable: it reads it at import
 
 
 def publish_at_startup(path: Path) -> StartupHook:
@@ -59,20 +53,19 @@ def import_customers_at_startup(path: Path) -> StartupHook:
 
 
 def app_from_env() -> Litestar:
-    """The app configured by the environment (see the module docstring)."""
-    settings = Settings.from_env()
-    metrics_dir = os.environ.get(METRICS_DIR_ENV) or None
-    model = os.environ.get(MODEL_ENV)
-    if model:
-        from omnirec.store.memory import MemoryStore
+    """The app of a server process, configured by `Settings.from_env()` (see the module docstring)."""
+    return app_from_settings(Settings.from_env())
 
-        startup = [publish_at_startup(Path(model))]
-        offers = os.environ.get(OFFERS_ENV)
-        if offers:
-            startup.append(publish_offers_at_startup(Path(offers)))
-        customers = os.environ.get(CUSTOMERS_ENV)
-        if customers:
-            startup.append(import_customers_at_startup(Path(customers)))
-        store = MemoryStore(prefix=settings.key_prefix)
-        return create_app(settings, store, startup=startup, freeze_gc=True, metrics_dir=metrics_dir)
-    return create_app(settings, freeze_gc=True, metrics_dir=metrics_dir)
+
+def app_from_settings(settings: Settings) -> Litestar:
+    """The server's app: the configured store, or `serve_model` published into an embedded one."""
+    if not settings.serve_model:
+        return create_app(settings, freeze_gc=True)
+    from omnirec.store.memory import MemoryStore
+
+    startup = [publish_at_startup(Path(settings.serve_model))]
+    if settings.serve_offers:
+        startup.append(publish_offers_at_startup(Path(settings.serve_offers)))
+    if settings.serve_customers:
+        startup.append(import_customers_at_startup(Path(settings.serve_customers)))
+    return create_app(settings, MemoryStore(prefix=settings.key_prefix), startup=startup, freeze_gc=True)

@@ -1,4 +1,9 @@
-"""`omnirec serve`: run the HTTP service (granian or uvicorn), plus key generation and the demo helper."""
+"""`omnirec serve`: run the HTTP service (granian or uvicorn), plus key generation and the demo helper.
+
+serve resolves the settings once (file, OMNIREC_* variables, options) and replaces itself (exec) with the
+server process (omnirec.cli.server_process), whose own environment names a private 0600 file holding
+them: every worker reads exactly those settings, and the environment of this process is never changed.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,14 @@ import shutil
 import socket
 import sys
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
+import msgspec
 import typer
 
-from omnirec.settings import ENV_PREFIX, Settings
+from omnirec.settings import ENV_PREFIX, SETTINGS_FILE_ENV, Settings
 
 APP_FACTORY = "omnirec.api.asgi:app_from_env"
 DEFAULT_SERVER = "granian"  # RESULTS.md "## Serving": faster on /health/live, ~2x uvicorn on recs with 2 workers
@@ -65,11 +72,21 @@ def serve(
     if server not in ("granian", "uvicorn"):
         raise typer.BadParameter(f"--server must be granian or uvicorn, got {server!r}")
     try:
-        settings = Settings.load(settings_file, store_url=store, host=host, port=port, workers=workers)
+        settings = Settings.load(
+            settings_file,
+            store_url=store,
+            host=host,
+            port=port,
+            workers=workers,
+            auth_enabled=False if no_auth else None,
+            serve_model=_absolute(model),
+            serve_offers=_absolute(offers),
+            serve_customers=_absolute(customers),
+        )
     except ValueError as exc:
         typer.secho(f"error: {exc}", err=True, fg="red")
         raise typer.Exit(2) from exc
-    if model is None and settings.store_url.strip().lower().startswith("memory"):
+    if not settings.serve_model and settings.store_url.strip().lower().startswith("memory"):
         _refuse(
             "nothing to serve: give --store redis://host:6379/0 (or OMNIREC_STORE_URL, or store_url in the "
             "settings file) to serve a published model, or --model models/ to serve a bundle"
@@ -87,29 +104,55 @@ def serve(
         )
     elif not settings.api_keys:
         typer.secho("warning: no api_keys configured: every keyed route answers 401 (see --keygen)", err=True)
-    if model is not None and settings.workers > 1:
+    if settings.serve_model and settings.workers > 1:
         typer.secho("note: with --model every worker holds its own embedded store (events are per worker)", err=True)
-    _export_env(settings_file, store, host, port, no_auth, model)
-    if offers is not None:
-        os.environ[ENV_PREFIX + "SERVE_OFFERS"] = str(offers.resolve())
-    if customers is not None:
-        os.environ[ENV_PREFIX + "SERVE_CUSTOMERS"] = str(customers.resolve())
-    metrics_dir = fresh_metrics_dir()
+    launch(settings, server)
+
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own variable: it reads it at import
+SERVER_MODULE = "omnirec.cli.server_process"
+
+
+def _absolute(path: Path | None) -> str | None:
+    return None if path is None else str(path.resolve())
+
+
+def launch(settings: Settings, server: str) -> None:
+    """Replace this process with the server process, its settings in a private file (0600, in a 0700
+    directory under TMPDIR) and a fresh, empty Prometheus directory for its workers (values left by an
+    earlier server would be summed in). The server process removes both when it stops."""
+    private = Path(tempfile.mkdtemp(prefix="omnirec-serve-"))
+    metrics_dir = tempfile.mkdtemp(prefix="omnirec-metrics-")
     try:
-        run_server(server, settings.host, settings.port, settings.workers)  # type: ignore[arg-type]
-    finally:
+        settings_file = private / "settings.json"
+        fd = os.open(settings_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(msgspec.structs.replace(settings, metrics_dir=metrics_dir).to_json())
+        argv = [sys.executable, "-P", "-m", SERVER_MODULE, server, str(private)]
+        exec_server(argv, server_environment(os.environ, settings_file, metrics_dir))
+    except BaseException:
+        shutil.rmtree(private, ignore_errors=True)
         shutil.rmtree(metrics_dir, ignore_errors=True)
+        raise
 
 
-METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+def server_environment(environ: Mapping[str, str], settings_file: Path, metrics_dir: str) -> dict[str, str]:
+    """The server process's own environment: this one's, less the variables of settings (the file holds
+    their resolved values, CLI options included), plus the file, the metrics directory and one BLAS thread."""
+    fields = {ENV_PREFIX + f.name.upper() for f in msgspec.structs.fields(Settings)}
+    env = {name: value for name, value in environ.items() if name not in fields}
+    env[SETTINGS_FILE_ENV] = str(settings_file)
+    env[METRICS_DIR_ENV] = metrics_dir
+    for name in BLAS_THREAD_VARS:
+        env.setdefault(name, "1")
+    return env
 
 
-def fresh_metrics_dir() -> str:
-    """A new, empty Prometheus multiprocess directory for this server's workers (under TMPDIR), exported
-    before any worker imports prometheus_client: values left by an earlier server would be summed in."""
-    path = tempfile.mkdtemp(prefix="omnirec-metrics-")
-    os.environ[METRICS_DIR_ENV] = path
-    return path
+def exec_server(argv: Sequence[str], env: Mapping[str, str]) -> None:
+    """os.execve, after flushing what this process printed (exec discards unwritten buffers)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(argv[0], list(argv), dict(env))
 
 
 def _refuse(message: str) -> None:
@@ -145,18 +188,6 @@ def _check_offers(path: Path) -> None:
     except OmnirecError as exc:
         typer.secho(f"error: {exc}", err=True, fg="red")
         raise typer.Exit(2) from exc
-
-
-def _export_env(
-    settings_file: Path | None, store: str | None, host: str | None, port: int | None, no_auth: bool, model: Path | None
-) -> None:
-    """Hand the configuration to the worker processes through the environment."""
-    values = {"SETTINGS_FILE": settings_file, "STORE_URL": store, "HOST": host, "PORT": port, "SERVE_MODEL": model}
-    for name, value in values.items():
-        if value is not None:
-            os.environ[ENV_PREFIX + name] = str(value.resolve() if isinstance(value, Path) else value)
-    if no_auth:
-        os.environ[ENV_PREFIX + "AUTH_ENABLED"] = "false"
 
 
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
