@@ -11,7 +11,7 @@ class Secret:
     """A value to hand to one client and to nothing else: printing it shows a mask, `reveal()` the value.
 
     msgspec cannot encode it by itself, so an accidental `msgspec.json.encode(settings)` fails instead of
-    leaking; `settings_enc_hook`/`settings_dec_hook` write and read it on purpose (the serve file, 0600).
+    leaking; `secret_enc_hook`/`secret_dec_hook` write and read it on purpose (the serve file, 0600).
     """
 
     __slots__ = ("_value",)
