@@ -128,19 +128,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     def load(cls, path: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from an optional TOML file (JSON when it ends in .json), then OMNIREC_* variables, then
         explicit overrides."""
-        values: dict[str, Any] = {}
-        if path is not None:
-            decode = msgspec.json.decode if path.suffix == ".json" else msgspec.toml.decode
-            try:
-                values.update(decode(path.read_bytes()))
-            except (OSError, msgspec.DecodeError) as exc:
-                raise ValueError(f"settings file {path}: {exc}") from exc
-        env = os.environ if environ is None else environ
-        fields = {f.name: f for f in msgspec.structs.fields(cls)}
-        for name in fields:
-            raw = env.get(ENV_PREFIX + name.upper())
-            if raw is not None:
-                values[name] = _parse_env(name, raw)
+        values = cls._given(path, environ)
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
             return msgspec.convert(values, type=cls, strict=False, dec_hook=secret_dec_hook)
@@ -149,15 +137,42 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError(f"invalid settings{source}: {exc}") from exc
 
     @classmethod
+    def _given(cls, path: Path | None, environ: Mapping[str, str] | None) -> dict[str, Any]:
+        """The values the file and the OMNIREC_* variables set (the variables win), before validation."""
+        values: dict[str, Any] = {}
+        if path is not None:
+            decode = msgspec.json.decode if path.suffix == ".json" else msgspec.toml.decode
+            try:
+                values.update(decode(path.read_bytes()))
+            except (OSError, msgspec.DecodeError) as exc:
+                raise ValueError(f"settings file {path}: {exc}") from exc
+        env = os.environ if environ is None else environ
+        for name in (f.name for f in msgspec.structs.fields(cls)):
+            raw = env.get(ENV_PREFIX + name.upper())
+            if raw is not None:
+                values[name] = _parse_env(name, raw)
+        return values
+
+    @classmethod
     def from_env(cls) -> Settings:
         """Settings from OMNIREC_SETTINGS_FILE (if set) and OMNIREC_* variables: the one reader of the
         environment, called by a process when it starts (never at import)."""
-        file = os.environ.get(SETTINGS_FILE_ENV)
-        return cls.load(Path(file) if file else None)
+        return cls.load(_settings_file())
+
+    @classmethod
+    def store_given(cls) -> bool:
+        """Whether OMNIREC_STORE_URL or the settings file names a store (the store commands need one: the
+        default memory:// would not outlive them)."""
+        return "store_url" in cls._given(_settings_file(), None)
 
     def to_json(self) -> bytes:
         """Every value, the secret included: only for a private file (see `omnirec serve`), never a log."""
         return msgspec.json.encode(self, enc_hook=secret_enc_hook)
+
+
+def _settings_file() -> Path | None:
+    file = os.environ.get(SETTINGS_FILE_ENV)
+    return Path(file) if file else None
 
 
 def _parse_env(name: str, raw: str) -> Any:

@@ -56,3 +56,25 @@ def test_errors_are_a_message_and_exit_code_2(cli: typer.Typer, args: list[str],
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_store_and_prefix_come_from_the_settings_file_like_the_service(
+    cli: typer.Typer, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """The store commands read the same Settings as `serve` (OMNIREC_SETTINGS_FILE, OMNIREC_* variables), not
+    variables of their own; --store/--prefix still win."""
+    redis_server.flush()
+    save_bundle(make_bundle(version=V1), tmp_path / "models")
+    settings = tmp_path / "settings.json"
+    settings.write_text(f'{{"store_url": "{redis_server.url}", "key_prefix": "from-file"}}')
+    env = {"OMNIREC_SETTINGS_FILE": str(settings), "OMNIREC_STORE_URL": None, "OMNIREC_KEY_PREFIX": None}
+    runner = CliRunner()
+    published = runner.invoke(cli, ["publish", str(tmp_path / "models")], env=env)
+    assert published.exit_code == 0, published.output
+    assert redis_server.client().keys("from-file:*"), "the settings file's key_prefix was not used"
+    listed = runner.invoke(cli, ["models"], env={**env, "COLUMNS": "250"})
+    assert listed.exit_code == 0 and V1 in listed.output, listed.output
+    other = runner.invoke(cli, ["models", "--prefix", "elsewhere"], env={**env, "COLUMNS": "250"})
+    assert other.exit_code == 0 and V1 not in other.output, other.output
+    bad = runner.invoke(cli, ["models"], env={**env, "OMNIREC_KEY_PREFIX": None, "OMNIREC_MAX_K": "zero"})
+    assert bad.exit_code == 2 and "max_k" in bad.output, bad.output

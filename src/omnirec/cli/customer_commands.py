@@ -15,7 +15,7 @@ from omnirec.store.protocol import FeatureStore
 def import_customers(
     path: Path = typer.Argument(..., help="users.csv(.gz), or a data folder holding it."),
     store: str | None = STORE_OPTION,
-    prefix: str = PREFIX_OPTION,
+    prefix: str | None = PREFIX_OPTION,
 ) -> None:
     """Load customer features (segment, region, home_store...) and consent flags into a store.
 

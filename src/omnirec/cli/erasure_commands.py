@@ -10,6 +10,7 @@ from rich.console import Console
 
 from omnirec.batch.erasures import erased_digests, filter_events_csv, filter_jsonl
 from omnirec.batch.events import apply_erasures
+from omnirec.cli.store_commands import key_prefix as resolve_prefix
 from omnirec.cli.store_commands import store_password
 from omnirec.errors import ExportStateError, StoreUnavailable
 from omnirec.store.factory import open_store
@@ -20,7 +21,9 @@ console = Console(stderr=True)
 def export_erasures(
     paths: list[Path] = typer.Argument(..., help="Events folders (of `export events`), offers .jsonl, events .csv."),
     store: str = typer.Option(..., "--store", help="Feature store URL: redis://host:6379/0, redis+cluster://..."),
-    key_prefix: str = typer.Option("omnirec", "--key-prefix", help="Key prefix the service writes under."),
+    key_prefix: str | None = typer.Option(
+        None, "--key-prefix", show_default=False, help="Key prefix the service writes under (default: the settings')."
+    ),
     timeout_ms: int = typer.Option(5000, "--timeout-ms", min=1, help="Bound on each store call."),
 ) -> None:
     """Apply the store's erasure journal to export files: rows of erased customers (and linked ids) go.
@@ -34,7 +37,7 @@ def export_erasures(
     if missing:
         raise typer.BadParameter(f"not found: {', '.join(missing)}", param_hint="PATHS")
     try:
-        removed = asyncio.run(_run(store, key_prefix, timeout_ms, paths))
+        removed = asyncio.run(_run(store, resolve_prefix(key_prefix), timeout_ms, paths))
     except (StoreUnavailable, ExportStateError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc

@@ -11,7 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from omnirec.batch.events import EventExportSummary
 from omnirec.batch.events import export_events as run_export
-from omnirec.cli.store_commands import PREFIX_OPTION, STORE_OPTION, fail, persistent_store, store_password
+from omnirec.cli.store_commands import PREFIX_OPTION, STORE_OPTION, fail, key_prefix, persistent_store, store_password
 from omnirec.errors import ExportStateError, StoreUnavailable
 from omnirec.store.factory import open_store
 
@@ -21,7 +21,7 @@ console = Console(stderr=True)
 def export_events(
     store: str | None = STORE_OPTION,
     out: Path = typer.Option(..., "--out", help="Data folder; events.csv there grows run after run."),
-    prefix: str = PREFIX_OPTION,
+    prefix: str | None = PREFIX_OPTION,
     page_size: int = typer.Option(5000, "--page-size", min=1, help="Events read from the store per page."),
     max_events: int = typer.Option(0, "--max-events", min=0, help="Stop after this many (0 = all there are)."),
     timeout_ms: int = typer.Option(5000, "--timeout-ms", min=1, help="Bound on each store call."),
@@ -36,7 +36,7 @@ def export_events(
     """
     url = persistent_store(store, "export events")
     try:
-        summary = asyncio.run(_run(url, out, prefix, page_size, max_events or None, timeout_ms))
+        summary = asyncio.run(_run(url, out, key_prefix(prefix), page_size, max_events or None, timeout_ms))
     except (StoreUnavailable, ExportStateError, ValueError) as exc:
         fail(str(exc))
     note = f", skipped {summary.skipped:,} offer events" if summary.skipped else ""

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from omnirec.cli.data_commands import report_data_error
+from omnirec.cli.store_commands import key_prefix as resolve_prefix
 from omnirec.cli.store_commands import store_password
 from omnirec.errors import DataError, StoreUnavailable
 from omnirec.measurement.attribution import DAY, AttributionRules
@@ -37,7 +38,9 @@ def report(
     click_days: float = typer.Option(1.0, "--click-days", min=0, help="Attribution window of clicks (views)."),
     cart_days: float = typer.Option(7.0, "--cart-days", min=0, help="Attribution window of add-to-carts."),
     purchase_days: float = typer.Option(7.0, "--purchase-days", min=0, help="Attribution window of purchases."),
-    key_prefix: str = typer.Option("omnirec", "--key-prefix", help="Key prefix the service writes under."),
+    key_prefix: str | None = typer.Option(
+        None, "--key-prefix", show_default=False, help="Key prefix the service writes under (default: the settings')."
+    ),
     timeout_ms: int = typer.Option(30000, "--timeout-ms", min=1, help="Bound on each store call."),
 ) -> None:
     """Impressions, CTR, conversion and attributed revenue per 1,000 impressions per experiment variant and
@@ -73,7 +76,9 @@ def evaluate_offers(
     window_days: float = typer.Option(7.0, "--window-days", min=0, help="Response window after the impression."),
     out: Path | None = typer.Option(None, "--out", help="Write the estimates as JSON here."),
     seed: int = typer.Option(0, "--seed", help="Seed of the draws that estimate Thompson sampling's probabilities."),
-    key_prefix: str = typer.Option("omnirec", "--key-prefix", help="Key prefix the service writes under."),
+    key_prefix: str | None = typer.Option(
+        None, "--key-prefix", show_default=False, help="Key prefix the service writes under (default: the settings')."
+    ),
     timeout_ms: int = typer.Option(30000, "--timeout-ms", min=1, help="Bound on each store call."),
 ) -> None:
     """Estimate what another offer policy would have earned per decision, from the logged offers (IPS and
@@ -107,9 +112,9 @@ def evaluate_offers(
         typer.echo(str(out))
 
 
-def _run_store(url: str, prefix: str, timeout_ms: int, job: Callable[[FeatureStore], Awaitable[T]]) -> T:
+def _run_store(url: str, prefix: str | None, timeout_ms: int, job: Callable[[FeatureStore], Awaitable[T]]) -> T:
     async def run() -> T:
-        feature_store = open_store(url, prefix=prefix, timeout_ms=timeout_ms, password=store_password())
+        feature_store = open_store(url, prefix=resolve_prefix(prefix), timeout_ms=timeout_ms, password=store_password())
         try:
             return await job(feature_store)
         finally:

@@ -26,7 +26,7 @@ console = Console(stderr=True)
 def publish_offers(
     file: Path = typer.Argument(..., help="Offer file (.toml or .json)."),
     store: str | None = STORE_OPTION,
-    prefix: str = PREFIX_OPTION,
+    prefix: str | None = PREFIX_OPTION,
 ) -> None:
     """Validate an offer file and make it the store's offer catalogue (replaces the previous one atomically).
 
@@ -56,7 +56,7 @@ def export_offers(
         None, "--model", help="Bundle (or models folder) to score with; default: the store's active model."
     ),
     n: int = typer.Option(1, "--n", min=1, max=20, help="Offers per customer (mandatory messages come on top)."),
-    prefix: str = PREFIX_OPTION,
+    prefix: str | None = PREFIX_OPTION,
 ) -> None:
     """Write each consenting customer's best offers as JSON lines, taking impressions (caps, fatigue, budgets).
 

@@ -29,11 +29,13 @@ T = TypeVar("T")
 STORE_OPTION = typer.Option(
     None,
     "--store",
-    envvar="OMNIREC_STORE_URL",
     show_default=False,
-    help="Store URL: redis://host:6379/0, rediss://... or redis+cluster://host:7000 (or OMNIREC_STORE_URL).",
+    help="Store URL: redis://host:6379/0, rediss://... or redis+cluster://host:7000 (default: the settings' "
+    "store_url, OMNIREC_STORE_URL).",
 )
-PREFIX_OPTION = typer.Option("omnirec", "--prefix", envvar="OMNIREC_KEY_PREFIX", help="Key prefix in the store.")
+PREFIX_OPTION = typer.Option(
+    None, "--prefix", show_default=False, help="Key prefix in the store (default: the settings' key_prefix, omnirec)."
+)
 
 
 def fail(message: str) -> NoReturn:
@@ -42,8 +44,18 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(code=STORE_ERROR_EXIT_CODE)
 
 
+def cli_settings() -> Settings:
+    """Settings.from_env() (OMNIREC_* variables, OMNIREC_SETTINGS_FILE); an invalid value is a one-line error."""
+    try:
+        return Settings.from_env()
+    except ValueError as exc:
+        fail(str(exc))
+
+
 def required_store(url: str | None, command: str) -> str:
-    """The store URL given by --store or OMNIREC_STORE_URL; a one-line error when there is none."""
+    """The store URL given by --store or the settings (OMNIREC_STORE_URL); a one-line error when there is none."""
+    if not url and Settings.store_given():
+        url = cli_settings().store_url
     if not url:
         fail(f"{command} needs a store: pass --store redis://host:6379/0 or set OMNIREC_STORE_URL")
     return url
@@ -63,17 +75,19 @@ def persistent_store(url: str | None, command: str) -> str:
 
 def store_password() -> str:
     """Settings.redis_password (OMNIREC_REDIS_PASSWORD or OMNIREC_SETTINGS_FILE), for a URL without one."""
-    try:
-        return Settings.from_env().redis_password.reveal()
-    except ValueError as exc:
-        fail(str(exc))
+    return cli_settings().redis_password.reveal()
 
 
-def run_with_store(url: str, prefix: str, action: Callable[[FeatureStore], Awaitable[T]]) -> T:
+def key_prefix(prefix: str | None) -> str:
+    """--prefix, else the settings' key_prefix (OMNIREC_KEY_PREFIX)."""
+    return prefix if prefix is not None else cli_settings().key_prefix
+
+
+def run_with_store(url: str, prefix: str | None, action: Callable[[FeatureStore], Awaitable[T]]) -> T:
     """Open the store, run `action`, close it; domain and URL errors become a message and exit code 2."""
 
     async def main() -> T:
-        store = open_store(url, prefix=prefix, timeout_ms=CLI_TIMEOUT_MS, password=store_password())
+        store = open_store(url, prefix=key_prefix(prefix), timeout_ms=CLI_TIMEOUT_MS, password=store_password())
         try:
             return await action(store)
         finally:
@@ -88,7 +102,7 @@ def run_with_store(url: str, prefix: str, action: Callable[[FeatureStore], Await
 def publish(
     path: Path = typer.Argument(..., help="A bundle folder, or a models folder (its newest bundle is used)."),
     store: str | None = STORE_OPTION,
-    prefix: str = PREFIX_OPTION,
+    prefix: str | None = PREFIX_OPTION,
     no_activate: bool = typer.Option(False, "--no-activate", help="Load and seal the version, do not serve it yet."),
     batch_size: int = typer.Option(2000, "--batch-size", min=1, help="Rows per pipelined write."),
     keep_versions: int = typer.Option(3, "--keep-versions", min=0, help="Older versions kept besides the active."),
@@ -127,7 +141,7 @@ def publish(
     Console().print(f"[green]{state}:[/] [bold]{bundle.version}[/] ({_size(info.bytes)})")
 
 
-def models(store: str | None = STORE_OPTION, prefix: str = PREFIX_OPTION) -> None:
+def models(store: str | None = STORE_OPTION, prefix: str | None = PREFIX_OPTION) -> None:
     """List the model versions in a feature store; the active one is marked with *.
 
     Example: omnirec models --store redis://localhost:6379/0
@@ -160,7 +174,7 @@ def models(store: str | None = STORE_OPTION, prefix: str = PREFIX_OPTION) -> Non
 def activate(
     version: str = typer.Argument(..., help="The version to serve (see `omnirec models`)."),
     store: str | None = STORE_OPTION,
-    prefix: str = PREFIX_OPTION,
+    prefix: str | None = PREFIX_OPTION,
 ) -> None:
     """Serve another ready version: an atomic switch, also the way to roll back.
 
