@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
-from omnirec.columns import DEFAULT_CHANNELS, DEFAULT_EVENT_WEIGHTS, OFFER_EVENTS
+from omnirec.columns import OFFER_EVENTS
 from omnirec.data.values import parse_timestamp
+from omnirec.vocabulary import CHANNELS, EVENT_TYPES, IMPRESSION_EVENT
 
-ExcludeMode = Literal["purchased", "seen", "none"]
-Source = Literal[
-    "personalized",
-    "session",
-    "segment",
-    "similar",
-    "bought_together",
-    "buy_again",
-    "recently_viewed",
-    "popular",
-]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
-IMPRESSION_EVENT = "impression"  # a client confirms what it rendered of an answer (omnirec.measurement)
-EVENT_TYPES = frozenset(DEFAULT_EVENT_WEIGHTS) | OFFER_EVENTS | {IMPRESSION_EVENT}
 MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z: every timestamp fits int64 and a datetime
 UnixSeconds = (
     Annotated[int, msgspec.Meta(ge=0, le=MAX_TIMESTAMP)] | Annotated[float, msgspec.Meta(ge=0, le=MAX_TIMESTAMP)]
@@ -40,7 +28,7 @@ class Schema(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defa
 class RecommendedItem(Schema):
     item_id: str
     score: float
-    source: str  # one of Source
+    source: str  # one of omnirec.vocabulary.Source (typed as str: the document names no enum here)
     reason: str | None = None
 
 
@@ -49,7 +37,7 @@ class RecommendationList(Schema):
 
     model_version: str
     request_id: str
-    strategy: str  # personalized | segment | session | popular | non_personalized | similar | bought_together
+    strategy: str  # one of omnirec.vocabulary.Strategy (typed as str: the document names no enum here)
     items: list[RecommendedItem]
     degraded: bool = False  # True when a store outage forced an in-process fallback
     recommendation_id: str = ""  # send it back with `impression` events; clicks and purchases are attributed to it
@@ -62,7 +50,7 @@ class BasketRequest(Schema):
 
     items: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=200)]
     user_id: Id | None = None
-    k: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 10
+    k: int = 10  # 1..settings.max_k: checked by the service (check_query), stated in the document
     channel: Id | None = None
     store_id: Id | None = None
     explain: bool = False
@@ -79,9 +67,9 @@ class EventIn(Schema):
     ]
     item_id: Annotated[str, msgspec.Meta(max_length=256)] = ""  # may be empty for offer events
     timestamp: Timestamp | None = None
-    channel: Annotated[
-        str, msgspec.Meta(min_length=1, max_length=64, description=f"one of {', '.join(DEFAULT_CHANNELS)}")
-    ] = "web"
+    channel: Annotated[str, msgspec.Meta(min_length=1, max_length=64, description=f"one of {', '.join(CHANNELS)}")] = (
+        "web"
+    )
     quantity: Quantity = 1.0
     price: Price | None = None
     session_id: Annotated[str, msgspec.Meta(max_length=256)] = ""
@@ -96,8 +84,8 @@ class EventIn(Schema):
         """The rules msgspec constraints cannot state; each message starts with the field it is about."""
         if self.event_type not in EVENT_TYPES:
             raise ValueError(f"event_type {self.event_type!r} is unknown; known: {', '.join(sorted(EVENT_TYPES))}")
-        if self.channel not in DEFAULT_CHANNELS:
-            raise ValueError(f"channel {self.channel!r} is unknown; known: {', '.join(DEFAULT_CHANNELS)}")
+        if self.channel not in CHANNELS:
+            raise ValueError(f"channel {self.channel!r} is unknown; known: {', '.join(CHANNELS)}")
         if not self.item_id and self.event_type not in OFFER_EVENTS:
             raise ValueError("item_id is required (only offer events may omit it)")
         if self.event_type == IMPRESSION_EVENT and not self.recommendation_id:

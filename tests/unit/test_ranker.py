@@ -9,6 +9,7 @@ from omnirec.bundle.format import BundleManifest, RankerParams
 from omnirec.scoring import Catalog, RankRequest, build_context, compute_components, rank_for_user
 from omnirec.scoring.history_features import HISTORY_FEATURES
 from omnirec.scoring.ranker import FEATURES, purchase_exclusion_rate
+from omnirec.store.records import HistoryEntry
 
 NOW = 1_700_000_000
 DAY = 86_400
@@ -61,7 +62,10 @@ def test_cold_customer_gets_channel_popularity() -> None:
 
 def test_durable_purchase_is_excluded_but_consumable_is_bought_again() -> None:
     catalog, _ = make_catalog(w_model=0.1, w_history=1.0, repeat_threshold=0.1)
-    history = [("sofa", "purchase", NOW - 5 * DAY, "store"), ("catfood", "purchase", NOW - 20 * DAY, "web")]
+    history = [
+        HistoryEntry("sofa", "purchase", NOW - 5 * DAY, "store"),
+        HistoryEntry("catfood", "purchase", NOW - 20 * DAY, "web"),
+    ]
     ctx = build_context(catalog, user_vector=np.array([1.0, 0.0], dtype=np.float32), history=history)
     ranking = rank_for_user(catalog, ctx, RankRequest(now=NOW, k=5), with_reasons=True)
     assert "sofa" not in ids(ranking)
@@ -74,7 +78,7 @@ def test_durable_purchase_is_excluded_but_consumable_is_bought_again() -> None:
 
 def test_session_events_drive_bought_together() -> None:
     catalog, _ = make_catalog(w_model=0.0, w_cooccurrence=1.0, w_popularity=0.01)
-    live = [("drill", "view", NOW - 60, "tablet")]
+    live = [HistoryEntry("drill", "view", NOW - 60, "tablet")]
     ctx = build_context(catalog, user_vector=None, history=(), live_events=live)
     ranking = rank_for_user(catalog, ctx, RankRequest(now=NOW, k=2, exclude="seen"), with_reasons=True)
     assert ranking.strategy == "session"
@@ -119,12 +123,12 @@ def test_unknown_exclude_mode_is_refused() -> None:
 def test_history_features_known_answer() -> None:
     # Three baskets (hours apart): catfood in all three, bits in the oldest only, lamp viewed once.
     events = [
-        ("catfood", "purchase", NOW - 1 * DAY, "web"),
-        ("lamp", "view", NOW - 1 * DAY, "web"),
-        ("catfood", "purchase", NOW - 15 * DAY, "web"),
-        ("catfood", "purchase", NOW - 29 * DAY, "store"),
-        ("catfood", "purchase", NOW - 29 * DAY, "store"),  # a second line in the same basket counts once
-        ("bits", "purchase", NOW - 29 * DAY, "store"),
+        HistoryEntry("catfood", "purchase", NOW - 1 * DAY, "web"),
+        HistoryEntry("lamp", "view", NOW - 1 * DAY, "web"),
+        HistoryEntry("catfood", "purchase", NOW - 15 * DAY, "web"),
+        HistoryEntry("catfood", "purchase", NOW - 29 * DAY, "store"),
+        HistoryEntry("catfood", "purchase", NOW - 29 * DAY, "store"),  # a second line in the same basket counts once
+        HistoryEntry("bits", "purchase", NOW - 29 * DAY, "store"),
     ]
     catalog, _ = make_catalog()
     ctx = build_context(catalog, user_vector=None, history=events)
@@ -153,8 +157,11 @@ def test_history_features_known_answer() -> None:
 def test_a_customers_own_repeats_beat_a_low_global_repeat_rate() -> None:
     # drill rarely gets bought again (1 %), but this customer bought it in two baskets: keep it.
     catalog, _ = make_catalog(w_model=0.0, w_popularity=1.0, repeat_threshold=0.1)
-    history = [("drill", "purchase", NOW - DAY, "web"), ("drill", "purchase", NOW - 9 * DAY, "web")]
-    history.append(("sofa", "purchase", NOW - 2 * DAY, "web"))
+    history = [
+        HistoryEntry("drill", "purchase", NOW - DAY, "web"),
+        HistoryEntry("drill", "purchase", NOW - 9 * DAY, "web"),
+    ]
+    history.append(HistoryEntry("sofa", "purchase", NOW - 2 * DAY, "web"))
     ctx = build_context(catalog, user_vector=None, history=history)
     ranking = rank_for_user(catalog, ctx, RankRequest(now=NOW, k=5))
     assert "drill" in ids(ranking) and "sofa" not in ids(ranking)
@@ -166,8 +173,11 @@ def test_learned_weights_rank_by_named_features_and_keep_sources() -> None:
         feature_weights=(2.0, 0.1),  # type: ignore[arg-type]
         repeat_threshold=0.0,
     )
-    history = [("bits", "purchase", NOW - DAY, "web"), ("bits", "purchase", NOW - 5 * DAY, "web")]
-    history.append(("sofa", "purchase", NOW - 3 * DAY, "web"))
+    history = [
+        HistoryEntry("bits", "purchase", NOW - DAY, "web"),
+        HistoryEntry("bits", "purchase", NOW - 5 * DAY, "web"),
+    ]
+    history.append(HistoryEntry("sofa", "purchase", NOW - 3 * DAY, "web"))
     ctx = build_context(catalog, user_vector=None, history=history)
     ranking = rank_for_user(catalog, ctx, RankRequest(now=NOW, k=3), with_reasons=True)
     # frequency: bits 2/3, sofa 1/3; then popularity: lamp 1.0
@@ -188,8 +198,8 @@ def test_unknown_or_mismatched_features_are_refused() -> None:
 
 def test_purchased_exclusion_only_removes_items_after_scoring() -> None:
     catalog, _ = make_catalog(w_model=1.0, w_history=1.0, w_cooccurrence=0.5, repeat_threshold=0.5)
-    history = [("sofa", "purchase", NOW - DAY, "web"), ("drill", "view", NOW - 2 * DAY, "web")]
-    history.append(("bits", "purchase", NOW - 3 * DAY, "web"))
+    history = [HistoryEntry("sofa", "purchase", NOW - DAY, "web"), HistoryEntry("drill", "view", NOW - 2 * DAY, "web")]
+    history.append(HistoryEntry("bits", "purchase", NOW - 3 * DAY, "web"))
     ctx = build_context(catalog, user_vector=np.array([1.0, 0.2], dtype=np.float32), history=history)
     full = compute_components(catalog, ctx, RankRequest(now=NOW, exclude="none"))
     kept = compute_components(catalog, ctx, RankRequest(now=NOW))

@@ -68,6 +68,8 @@ def complete_document(document: OpenAPI, settings: Settings) -> None:
 
 
 def _limit_k(schema: Schema, max_k: int) -> None:
+    """The bounds the service enforces (service.recommendations.check_query, the one check of k)."""
+    schema.minimum = 1.0
     schema.maximum = max_k
     schema.description = f"list length, 1..{max_k} (settings.max_k)"
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from omnirec.errors import InvalidRequest
 from omnirec.measurement.recorder import ImpressionRecorder
-from omnirec.schemas import IMPRESSION_EVENT, EventIn
+from omnirec.schemas import EventIn
 from omnirec.service.reads import StoreReads
+from omnirec.vocabulary import IMPRESSION_EVENT
 
 __all__ = ["IMPRESSION_EVENT", "Confirmation", "confirmation", "record_confirmations"]
 

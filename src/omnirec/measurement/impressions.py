@@ -6,14 +6,12 @@ import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import get_args
 
 import numpy as np
 
-from omnirec.schemas import Source
 from omnirec.store.records import ImpressionRecord
+from omnirec.vocabulary import SOURCES
 
-SOURCES: tuple[str, ...] = get_args(Source)  # index = the byte stored per item
 UNKNOWN_SOURCE = 255
 LOGGING_MODES = ("off", "sampled", "complete")
 LIST, OFFER, SHOWN = "list", "offer", "shown"

@@ -1,6 +1,6 @@
 """Model affinity between customers and what offers promote, squashed to a propensity prior in [0, 1].
 
-Uses the shipped scoring path (`build_context` + the ranker's query vector), so the same customer looks
+Uses the shipped scoring path (`build_context` + the ranker's `customer_query`), so the same customer looks
 the same to offers as to recommendations. A customer's score for an item is standardised against the
 distribution of their scores over the whole catalogue (mean and variance computed in closed form from the
 catalogue's vector covariance, no full scan) and squashed with a logistic: 0.5 = an average item.
@@ -14,9 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from omnirec.scoring import Catalog, UserContext, build_context
-from omnirec.scoring.context import HistoryTuple
-from omnirec.scoring.ranker import decay, query_vector
-from omnirec.store.records import CustomerState
+from omnirec.scoring.query import customer_query
+from omnirec.store.records import CustomerState, HistoryEntry
 
 NEUTRAL = 0.5  # prior mean when the model knows nothing about the customer or the offer's items
 TOP_TARGETS = 3  # the offer's affinity is the mean of its best few items (a big category is not a lottery)
@@ -45,17 +44,13 @@ class AffinityModel:
     def version(self) -> str:
         return self.catalog.version
 
-    def context(self, state: CustomerState, vector: np.ndarray | None, history: Sequence[HistoryTuple]) -> UserContext:
-        live = [(e.item_id, e.event_type, e.timestamp, e.channel) for e in state.recent_events]
-        features = state.features
+    def context(self, state: CustomerState, vector: np.ndarray | None, history: Sequence[HistoryEntry]) -> UserContext:
+        live, features = state.recent_events, state.features
         return build_context(self.catalog, user_vector=vector, history=history, live_events=live, features=features)
 
     def query(self, ctx: UserContext, now: int) -> np.ndarray | None:
         """The customer's query vector as the ranker builds it (trained, feature-built or session)."""
-        weights = np.array([self.catalog.event_weights.get(t, 0.0) for t in ctx.types], dtype=np.float64)
-        weights = weights * decay(self.catalog, ctx.times, now)
-        query, _ = query_vector(self.catalog, ctx, weights)
-        return query
+        return customer_query(self.catalog, ctx, now)[0]
 
     def affinities(self, query: np.ndarray | None, targets: Sequence[np.ndarray]) -> list[Affinity]:
         """Affinity to each offer given its candidate item indices (empty = nothing to score)."""

@@ -23,10 +23,9 @@ from omnirec.offers.feedback_cache import FeedbackCache
 from omnirec.offers.items import ItemLookup
 from omnirec.offers.ranking import OfferDecision, mandatory_decisions, rank_offers
 from omnirec.scoring import Catalog
-from omnirec.scoring.context import HistoryTuple
 from omnirec.store import codec
 from omnirec.store.protocol import FeatureStore
-from omnirec.store.records import CustomerState, ImpressionRequest
+from omnirec.store.records import CustomerState, HistoryEntry, ImpressionRequest
 
 log = logging.getLogger("omnirec.offers")
 Rerank = Callable[[list[OfferDecision]], list[OfferDecision]]  # another policy's order (experiments)
@@ -153,10 +152,10 @@ def _impression(offer: Offer, customer_id: str, channel: str, now: int, limit: W
     )
 
 
-def with_training_purchases(state: CustomerState, history: Sequence[HistoryTuple]) -> CustomerState:
+def with_training_purchases(state: CustomerState, history: Sequence[HistoryEntry]) -> CustomerState:
     """The state with the purchases of the model's training history folded in, so offer rules ("bought a
     scratching post 3-8 weeks ago", lifecycle) also see what the customer bought before the service ran."""
-    bought = [(item, ts) for item, etype, ts, _ in history if etype in PURCHASE_EVENTS]
+    bought = [(e.item_id, e.timestamp) for e in history if e.event_type in PURCHASE_EVENTS]
     if not bought:
         return state
     purchases, counts = dict(state.purchases), dict(state.purchase_counts)
@@ -171,7 +170,7 @@ def _affinities(
     states: Sequence[CustomerState],
     eligibility: Sequence[Eligibility],
     vectors: Sequence[np.ndarray | None],
-    histories: Sequence[list[HistoryTuple]],
+    histories: Sequence[list[HistoryEntry]],
     now: int,
 ) -> list[tuple[list[Affinity], list[Affinity]]]:
     """Per customer: affinities of its mandatory and of its ranked candidates (neutral without a model)."""
@@ -192,7 +191,7 @@ def _affinities(
 
 async def _user_rows(
     store: FeatureStore, version: str, states: Sequence[CustomerState]
-) -> tuple[list[np.ndarray | None], list[list[HistoryTuple]]]:
+) -> tuple[list[np.ndarray | None], list[list[HistoryEntry]]]:
     """Trained vectors and training histories of many customers in two batched reads."""
     if not states:
         return [], []
@@ -202,17 +201,13 @@ async def _user_rows(
         store.read_model_rows(version, "user", flat), store.read_model_rows(version, "history", flat)
     )
     vectors: list[np.ndarray | None] = []
-    histories: list[list[HistoryTuple]] = []
+    histories: list[list[HistoryEntry]] = []
     pos = 0
     for group in ids:
         rows = vector_rows[pos : pos + len(group)]
         vectors.append(next((codec.decode_vector(r) for r in rows if r is not None), None))
-        history: list[HistoryTuple] = [
-            (e.item_id, e.event_type, e.timestamp, e.channel)
-            for payload in history_rows[pos : pos + len(group)]
-            if payload is not None
-            for e in codec.decode_history(payload)
-        ]
+        payloads = history_rows[pos : pos + len(group)]
+        history = [entry for payload in payloads if payload is not None for entry in codec.decode_history(payload)]
         histories.append(history)
         pos += len(group)
     return vectors, histories

@@ -31,8 +31,9 @@ from omnirec.scoring.history_features import (
     due,
 )
 from omnirec.scoring.item_filter import ItemFilter
-from omnirec.scoring.query import query_vector
+from omnirec.scoring.query import event_weights, query_vector
 from omnirec.scoring.request import EXCLUDE_MODES, RankRequest
+from omnirec.vocabulary import ModelStrategy
 
 MODEL, HISTORY, COOCCURRENCE, POPULARITY = range(4)
 _HISTORY_COLUMNS = slice(len(COMPONENTS), len(COMPONENTS) + len(HISTORY_FEATURES))
@@ -55,7 +56,7 @@ class CandidateBatch:
     sources: np.ndarray  # uint8 per row: bit g set when GENERATORS[g] proposed it
     rate: np.ndarray  # per row, the repeat rate the "purchased" rule compares (+inf: never excluded)
     bought: np.ndarray  # bool per row: the customer bought the item
-    strategies: tuple[str, ...]  # per customer: personalized | segment | session | popular
+    strategies: tuple[ModelStrategy, ...]  # per customer: what the model component was built from
 
     def rows(self, customer: int) -> slice:
         return slice(int(self.starts[customer]), int(self.starts[customer + 1]))
@@ -99,23 +100,13 @@ class _Events:
 
 def _events(catalog: Catalog, contexts: Sequence[UserContext], now: int) -> _Events:
     counts = np.fromiter((c.items.shape[0] for c in contexts), dtype=np.int64, count=len(contexts))
-    customer = np.repeat(np.arange(len(contexts), dtype=np.int64), counts)
-    starts = np.concatenate([[0], np.cumsum(counts)])
     items = np.concatenate([c.items for c in contexts]).astype(np.int64) if len(contexts) else np.zeros(0, np.int64)
     times = np.concatenate([c.times for c in contexts]).astype(np.int64) if len(contexts) else np.zeros(0, np.int64)
     types = [t for c in contexts for t in c.types]
-    weight_of = catalog.event_weights
-    event_weight = np.fromiter((weight_of.get(t, 0.0) for t in types), dtype=np.float64, count=len(types))
     purchase = np.fromiter((t in PURCHASE_EVENTS for t in types), dtype=bool, count=len(types))
-    newest = np.zeros(len(contexts), dtype=np.int64)
-    has = counts > 0
-    if has.any():
-        newest[has] = np.maximum.reduceat(times, starts[:-1][has])
-    anchor = np.minimum(newest, now)
-    age_days = np.maximum(anchor[customer] - times, 0) / SECONDS_PER_DAY
-    recency = np.power(0.5, age_days / catalog.params.history_half_life_days)
-    position = np.arange(items.shape[0], dtype=np.int64) - starts[customer]
-    return _Events(customer, items, times, position, purchase, event_weight, recency, anchor, counts)
+    w = event_weights(catalog, types, times, counts, now)
+    position = np.arange(items.shape[0], dtype=np.int64) - w.starts[w.customer]
+    return _Events(w.customer, items, times, position, purchase, w.type_weight, w.recency, w.anchor, counts)
 
 
 def _unique(values: np.ndarray) -> np.ndarray:
@@ -284,7 +275,7 @@ def build_candidates(catalog: Catalog, contexts: Sequence[UserContext], request:
     weights = ev.weights
     ev_starts = np.concatenate([[0], np.cumsum(ev.counts)])
     queries: list[np.ndarray | None] = []
-    strategies: list[str] = []
+    strategies: list[ModelStrategy] = []
     filters: list[ItemFilter] = []
     base = catalog.item_filter(request.channel, request.category or None)  # channel and category only
     per_customer = request.exclude == "seen" or bool(request.exclude_items) or bool(request.unavailable)

@@ -162,20 +162,23 @@ class Catalog:
         category_mask = self.category_mask(category) if category else None
         return ItemFilter.of(self.channel_mask[:, row], self.channel_share[row], category_mask, blocked)
 
-    def popular(self, channel: str | None, n: int, allowed: ItemFilter) -> np.ndarray:
-        """The n most popular allowed items in the channel's popularity row, best first (ties: lower index).
+    def popular(self, channel: str | None, n: int, allowed: ItemFilter | np.ndarray) -> np.ndarray:
+        """The n most popular allowed items sold in the channel, best first (ties: lower index).
 
-        Equal to top_indices(np.where(allowed.mask(), popularity[row], -inf), n) but reads only the head of
-        the precomputed order: O(n + blocked) when most items pass, longer only for rare categories.
+        `allowed` is an ItemFilter or a whole boolean mask. Equal to top_indices(np.where(allowed & sold,
+        popularity[row], -inf), n) but reads only the head of the precomputed order: O(n + blocked) when
+        most items pass, longer only for rare categories. Every popular list (the ranker's candidates, the
+        outage answer, item-list top-ups) is this one.
         """
         order = self.popular_order[self.channel_row(channel)]
-        if allowed.category is None and allowed.blocked.size == 0:
+        if isinstance(allowed, ItemFilter) and allowed.category is None and allowed.blocked.size == 0:
             return order[:n].astype(np.int64)
+        blocked = int(allowed.blocked.size) if isinstance(allowed, ItemFilter) else 0
         found: list[np.ndarray] = []
-        count, start, step = 0, 0, max(2 * n, 64) + int(allowed.blocked.size)
+        count, start, step = 0, 0, max(2 * n, 64) + blocked
         while count < n and start < order.shape[0]:
             chunk = order[start : start + step].astype(np.int64)
-            chunk = chunk[allowed.allows(chunk)]
+            chunk = chunk[_passes(allowed, chunk)]
             found.append(chunk)
             count += chunk.shape[0]
             start += step
@@ -198,6 +201,11 @@ class Catalog:
         rows = [self.user_feature_index.get(f"{k}={v}") for k, v in sorted(features.items())]
         known = [r for r in rows if r is not None]
         return self.user_feature_vectors[known].mean(axis=0) if known else None
+
+
+def _passes(allowed: ItemFilter | np.ndarray, items: np.ndarray) -> np.ndarray:
+    """Per item of `items`: does the filter (or the boolean mask) let it through?"""
+    return allowed.allows(items) if isinstance(allowed, ItemFilter) else allowed[items]
 
 
 def _neighbour_arrays(arrays: Mapping[str, np.ndarray], kind: str, n_items: int) -> tuple[np.ndarray, np.ndarray]:

@@ -4,15 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from omnirec.bundle.format import ModelBundle
 from omnirec.columns import PURCHASE_EVENTS
 from omnirec.scoring.catalog import Catalog
+from omnirec.store.records import HistoryEntry
 
-# A history entry as the store keeps it: (item_id, event_type, unix_seconds, channel).
-HistoryTuple = tuple[str, str, int, str]
+
+class Event(Protocol):
+    """One event as the ranker reads it. The store's records are events as they are, never copied into
+    another type: CustomerEvent (the live state) and HistoryEntry (training history rows). UserContext is
+    their columnar form, built once per request by build_context."""
+
+    @property
+    def item_id(self) -> str: ...
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def timestamp(self) -> int: ...
+    @property
+    def channel(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -36,60 +50,65 @@ def build_context(
     catalog: Catalog,
     *,
     user_vector: np.ndarray | None,
-    history: Iterable[HistoryTuple],
-    live_events: Iterable[HistoryTuple] = (),
+    history: Iterable[Event] = (),
+    live_events: Iterable[Event] = (),
     features: Mapping[str, str] | None = None,
 ) -> UserContext:
-    """Merge trained history and live events (any channel) into one newest-first context."""
-    merged = sorted(
-        ((item, etype, int(ts), channel) for item, etype, ts, channel in [*history, *live_events]),
-        key=lambda entry: -entry[2],
-    )
-    known = [entry for entry in merged if entry[0] in catalog.index]
-    items = np.fromiter((catalog.index[e[0]] for e in known), dtype=np.int64, count=len(known))
-    times = np.fromiter((e[2] for e in known), dtype=np.int64, count=len(known))
+    """Merge trained history and live events (any channel) into one newest-first context (ties: history first).
+
+    Events of items the catalogue does not hold are dropped. With no user vector, `features` build one."""
+    index = catalog.index
+    known = sorted((e for e in (*history, *live_events) if e.item_id in index), key=_newest_first)
+    items = np.fromiter((index[e.item_id] for e in known), dtype=np.int64, count=len(known))
+    times = np.fromiter((e.timestamp for e in known), dtype=np.int64, count=len(known))
     purchases: dict[int, tuple[int, int]] = {}
-    for idx, entry in zip(items.tolist(), known, strict=True):
-        if entry[1] in PURCHASE_EVENTS:
-            last, count = purchases.get(idx, (entry[2], 0))
-            purchases[idx] = (max(last, entry[2]), count + 1)
+    for idx, event in zip(items.tolist(), known, strict=True):
+        if event.event_type in PURCHASE_EVENTS:
+            ts = int(event.timestamp)
+            last, count = purchases.get(idx, (ts, 0))
+            purchases[idx] = (max(last, ts), count + 1)
     feature_vector = catalog.feature_vector(features) if features and user_vector is None else None
     return UserContext(
         user_vector=user_vector,
         feature_vector=feature_vector,
         items=items,
         times=times,
-        types=tuple(e[1] for e in known),
-        channels=tuple(e[3] for e in known),
+        types=tuple(e.event_type for e in known),
+        channels=tuple(e.channel for e in known),
         purchases=purchases,
     )
 
 
-def bundle_history(bundle: ModelBundle, user_index: int) -> list[HistoryTuple]:
-    """A user's history rows from the bundle's CSR arrays, newest first."""
+def _newest_first(event: Event) -> int:
+    return -int(event.timestamp)
+
+
+def bundle_history(bundle: ModelBundle, user_index: int) -> list[HistoryEntry]:
+    """A user's history rows from the bundle's CSR arrays, newest first (as the store serves them)."""
     start, end = bundle["history_indptr"][user_index : user_index + 2].tolist()
     item_ids = bundle["item_ids"]
-    return list(
-        zip(
+    return [
+        HistoryEntry(item, etype, ts, channel)
+        for item, etype, ts, channel in zip(
             item_ids[bundle["history_items"][start:end]].tolist(),
             bundle["history_types"][start:end].tolist(),
             bundle["history_times"][start:end].tolist(),
             bundle["history_channels"][start:end].tolist(),
             strict=True,
         )
-    )
+    ]
 
 
 def context_from_bundle(
     catalog: Catalog,
     bundle: ModelBundle,
     user_index: int | None,
-    live_events: Sequence[HistoryTuple] = (),
+    live_events: Sequence[Event] = (),
     features: Mapping[str, str] | None = None,
 ) -> UserContext:
     """Context of a training user (or an unknown one when user_index is None) read from a bundle."""
     if user_index is None:
-        return build_context(catalog, user_vector=None, history=(), live_events=live_events, features=features)
+        return build_context(catalog, user_vector=None, live_events=live_events, features=features)
     if not live_events and catalog.version == bundle.version:
         return _bundle_context(catalog, bundle, user_index)
     return build_context(

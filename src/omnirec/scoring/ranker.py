@@ -31,10 +31,8 @@ from omnirec.scoring.explain import explain
 from omnirec.scoring.feature_names import COMPONENTS, FEATURE_INDEX, FEATURES
 from omnirec.scoring.history_features import HISTORY_FEATURES, purchase_occasions
 from omnirec.scoring.item_filter import ItemFilter
-from omnirec.scoring.query import decay as decay
-from omnirec.scoring.query import query_vector as query_vector
-from omnirec.scoring.request import EXCLUDE_MODES as EXCLUDE_MODES
 from omnirec.scoring.request import RankRequest
+from omnirec.vocabulary import ModelStrategy, Source
 
 __all__ = ["GENERATORS", "Components", "RankRequest", "RankedItem", "Ranking", "rank_batch", "rank_for_user"]
 
@@ -52,7 +50,7 @@ class Components:
     matrix: np.ndarray  # float64 (n_candidates, len(FEATURES)): MODEL, HISTORY, COOCCURRENCE, POPULARITY, ...
     anchors: np.ndarray  # int64 per candidate: the recent item that most drives co-occurrence, -1 if none
     sources: np.ndarray  # uint8 per candidate: bit g set when GENERATORS[g] proposed it
-    strategy: str  # personalized | segment | session | popular: what the model component was built from
+    strategy: ModelStrategy  # what the model component was built from
     channel: str | None = None
 
 
@@ -61,14 +59,14 @@ class RankedItem:
     index: int
     item_id: str
     score: float
-    source: str
+    source: Source
     reason: str | None = None
 
 
 @dataclass(frozen=True)
 class Ranking:
     items: list[RankedItem] = field(default_factory=list)
-    strategy: str = "popular"
+    strategy: ModelStrategy = "popular"
 
 
 def allowed_mask(catalog: Catalog, ctx: UserContext, request: RankRequest) -> np.ndarray:
@@ -185,7 +183,7 @@ def _group_contributions(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return groups
 
 
-def _source(component: int, bought: bool, strategy: str) -> str:
+def _source(component: int, bought: bool, strategy: ModelStrategy) -> Source:
     if component == HISTORY:
         return "buy_again" if bought else "recently_viewed"
     if component == COOCCURRENCE:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from omnirec.scoring.catalog import Catalog
+from omnirec.scoring.popular import popular_items
 from omnirec.scoring.ranker import RankedItem
 from omnirec.scoring.search import top_indices
 
@@ -62,12 +63,7 @@ def _fill_popular(
     mask = allowed & ~reject
     if taken:
         mask[[t.index for t in taken]] = False
-    popularity = catalog.popularity[catalog.channel_row(channel)]
-    chosen = top_indices(np.where(mask, popularity, -np.inf), need)
-    extra = [
-        RankedItem(i, str(catalog.item_ids[i]), round(float(popularity[i]), 6), "popular") for i in chosen.tolist()
-    ]
-    return taken + extra
+    return taken + popular_items(catalog, channel, need, mask)
 
 
 def similar_items(
@@ -144,7 +140,7 @@ def basket_complements(
             )
     if len(picked) >= k:
         return picked
-    pool = top_indices(np.where(allowed, catalog.popularity[catalog.channel_row(channel)], -np.inf), 4 * k + 50)
+    pool = catalog.popular(channel, 4 * k + 50, allowed)
     reject = np.zeros(catalog.n_items, dtype=bool)
     reject[pool[substitutes(catalog, pool, cart, substitute_similarity)]] = True
     not_pool = np.ones(catalog.n_items, dtype=bool)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-EXCLUDE_MODES = ("purchased", "seen", "none")
+from omnirec.vocabulary import EXCLUDE_MODES as EXCLUDE_MODES
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,6 @@ class RankRequest:
     k: int = 10
     channel: str | None = None
     category: str | None = None
-    exclude: str = "purchased"
+    exclude: str = "purchased"  # one of EXCLUDE_MODES (omnirec.vocabulary); build_candidates refuses others
     exclude_items: frozenset[int] = frozenset()  # e.g. the cart, the product on the page
     unavailable: frozenset[int] = frozenset()  # out of stock in the requested store

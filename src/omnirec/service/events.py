@@ -7,60 +7,53 @@ import math
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
-from omnirec.columns import DEFAULT_CHANNELS
 from omnirec.data.values import parse_timestamp
 from omnirec.errors import InvalidRequest
-from omnirec.measurement.confirmations import IMPRESSION_EVENT, Confirmation, confirmation, record_confirmations
+from omnirec.measurement.confirmations import Confirmation, confirmation, record_confirmations
 from omnirec.measurement.recorder import ImpressionRecorder
 from omnirec.offers.feedback import record_offer_feedback
 from omnirec.schemas import EventError, EventIn, EventsAccepted
 from omnirec.service.reads import StoreReads
 from omnirec.settings import Settings
 from omnirec.store.records import CustomerEvent
-
-CHANNELS = frozenset(DEFAULT_CHANNELS)
+from omnirec.vocabulary import CHANNELS, IMPRESSION_EVENT
 
 
 class BatchTooLarge(InvalidRequest):
     """More events in one request than settings.max_batch_events (maps to 413)."""
 
 
+@dataclass(eq=False)
 class EventService:
     """Turns wire events into store events; unknown customers and items are accepted and kept."""
 
-    def __init__(
-        self,
-        reads: StoreReads,
-        settings: Settings,
-        clock: Callable[[], float] = time.time,
-        impressions: ImpressionRecorder | None = None,
-    ) -> None:
-        self._reads = reads
-        self._settings = settings
-        self._clock = clock
-        self._impressions = impressions
+    reads: StoreReads
+    settings: Settings
+    clock: Callable[[], float] = time.time
+    impressions: ImpressionRecorder | None = None
 
     async def ingest(self, events: Sequence[Any]) -> EventsAccepted:
         """Store valid events (raw decoded JSON objects); invalid ones are listed with their index and reason."""
-        if len(events) > self._settings.max_batch_events:
+        if len(events) > self.settings.max_batch_events:
             raise BatchTooLarge(
-                f"{len(events)} events in one request; at most {self._settings.max_batch_events} are accepted"
+                f"{len(events)} events in one request; at most {self.settings.max_batch_events} are accepted"
             )
         if not events:
             raise InvalidRequest("no events: send one event or {events: [...]} with at least one")
         errors: list[EventError] = []
         by_user: dict[str, list[tuple[int, CustomerEvent]]] = {}
         shown: list[Confirmation] = []  # `impression` events go to the impression log, not the customer's events
-        now = int(self._clock())
+        now = int(self.clock())
         for index, raw in enumerate(events):
             try:
                 wire = msgspec.convert(raw, EventIn)
-                if wire.event_type == IMPRESSION_EVENT and self._impressions is not None:
-                    shown.append(confirmation(wire, _timestamp(wire.timestamp, now), CHANNELS))
+                if wire.event_type == IMPRESSION_EVENT and self.impressions is not None:
+                    shown.append(confirmation(wire, _timestamp(wire.timestamp, now), frozenset(CHANNELS)))
                     continue
                 event = self._convert(wire, now)
             except (InvalidRequest, msgspec.ValidationError) as exc:
@@ -69,24 +62,24 @@ class EventService:
                 continue
             by_user.setdefault(event.user_id, []).append((index, event))
         accepted, duplicates = len(shown), 0
-        if shown and self._impressions is not None:
-            await record_confirmations(self._impressions, self._reads, shown)
+        if shown and self.impressions is not None:
+            await record_confirmations(self.impressions, self.reads, shown)
         for user_id, indexed in by_user.items():
-            result = await self._reads.append_events(
+            result = await self.reads.append_events(
                 user_id,
                 [e for _, e in indexed],
-                cap=self._settings.recent_events_cap,
-                retention_s=self._settings.anonymous_retention_seconds,
+                cap=self.settings.recent_events_cap,
+                retention_s=self.settings.anonymous_retention_seconds,
             )
             stored = sum(result.stored)
-            if self._impressions is not None and stored:
+            if self.impressions is not None and stored:
                 fresh = [e for (_, e), ok in zip(indexed, result.stored, strict=True) if ok]
-                await self._impressions.attribute_online(user_id, fresh)
+                await self.impressions.attribute_online(user_id, fresh)
             offer_events = [e for (_, e), ok in zip(indexed, result.stored, strict=True) if ok and e.offer_id]
             if offer_events:  # next-best-offer feedback counters, per segment
-                segment = (await self._reads.customer(user_id)).features.get("segment", "")
+                segment = (await self.reads.customer(user_id)).features.get("segment", "")
                 for event in offer_events:
-                    await record_offer_feedback(self._reads.store, event, segment)
+                    await record_offer_feedback(self.reads.store, event, segment)
             accepted += stored
             duplicates += len(result.stored) - stored
         return EventsAccepted(accepted=accepted, rejected=len(errors), duplicates=duplicates, errors=errors)

@@ -9,12 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
-
 from omnirec.scoring import Catalog, RankedItem
-from omnirec.scoring.search import top_indices
-
-DEGRADED_STRATEGY = "popular"
+from omnirec.scoring.popular import popular_items
 
 
 def popular_fallback(
@@ -25,13 +21,5 @@ def popular_fallback(
     exclude: Iterable[str] = (),
 ) -> list[RankedItem]:
     """Top-k popular items sold in `channel` (and in `category` when given), minus `exclude` item ids."""
-    row = catalog.channel_row(channel)
-    popularity = catalog.popularity[row].astype(np.float64)
-    allowed = catalog.channel_mask[:, row].copy()
-    if category:
-        allowed &= catalog.category_mask(category)
-    excluded = catalog.indices_of([i for i in exclude if i in catalog.index])
-    if excluded:
-        allowed[excluded] = False
-    chosen = top_indices(np.where(allowed, popularity, -np.inf), k)
-    return [RankedItem(i, str(catalog.item_ids[i]), round(float(popularity[i]), 6), "popular") for i in chosen.tolist()]
+    allowed = catalog.item_filter(channel, category or None, catalog.indices_of(list(exclude)))
+    return popular_items(catalog, channel, k, allowed)

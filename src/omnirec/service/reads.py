@@ -13,10 +13,9 @@ from typing import TypeVar
 import numpy as np
 
 from omnirec.errors import StoreUnavailable
-from omnirec.scoring.context import HistoryTuple
 from omnirec.store import codec
 from omnirec.store.protocol import FeatureStore
-from omnirec.store.records import AppendResult, CustomerEvent, CustomerState, VersionInfo
+from omnirec.store.records import AppendResult, CustomerEvent, CustomerState, HistoryEntry, VersionInfo
 from omnirec.store.snapshot import CustomerSnapshot, customer_snapshot
 
 T = TypeVar("T")
@@ -54,7 +53,7 @@ class StoreReads:
         """Active version, customer state and their rows of `version` (one round trip on Redis)."""
         return await self._call("customer_snapshot", customer_snapshot(self.store, any_id, version, store_id))
 
-    async def user_rows(self, version: str, ids: Sequence[str]) -> tuple[np.ndarray | None, list[HistoryTuple]]:
+    async def user_rows(self, version: str, ids: Sequence[str]) -> tuple[np.ndarray | None, list[HistoryEntry]]:
         """The first trained vector among `ids` (canonical id first) and the training history of all of them."""
         vectors, histories = await asyncio.gather(
             self._call("read_model_rows", self.store.read_model_rows(version, "user", ids)),
@@ -94,13 +93,8 @@ class StoreReads:
 
 def decode_user_rows(
     vectors: Sequence[bytes | None], histories: Sequence[bytes | None]
-) -> tuple[np.ndarray | None, list[HistoryTuple]]:
+) -> tuple[np.ndarray | None, list[HistoryEntry]]:
     """The first vector present (ids canonical first) and every id's history, decoded."""
     vector = next((codec.decode_vector(v) for v in vectors if v is not None), None)
-    history: list[HistoryTuple] = [
-        (e.item_id, e.event_type, e.timestamp, e.channel)
-        for payload in histories
-        if payload is not None
-        for e in codec.decode_history(payload)
-    ]
+    history = [entry for payload in histories if payload is not None for entry in codec.decode_history(payload)]
     return vector, history

@@ -13,7 +13,7 @@ import msgspec
 import numpy as np
 
 from omnirec.store.keys import CHUNK_BYTES
-from omnirec.store.records import CustomerEvent, VersionInfo
+from omnirec.store.records import CustomerEvent, HistoryEntry, VersionInfo
 
 T = TypeVar("T")
 
@@ -47,15 +47,6 @@ def encode_vector(vector: np.ndarray) -> bytes:
 
 def decode_vector(payload: bytes) -> np.ndarray:
     return np.frombuffer(payload, dtype="<f4")
-
-
-class HistoryEntry(msgspec.Struct, array_like=True, frozen=True):
-    """One event of a user's training-time history (kind 'history' rows), newest first."""
-
-    item_id: str
-    event_type: str
-    timestamp: int
-    channel: str
 
 
 def encode_history(entries: Sequence[HistoryEntry]) -> bytes:

@@ -21,6 +21,16 @@ class CustomerEvent(msgspec.Struct, frozen=True, kw_only=True):
     offer_id: str = ""  # offer feedback events (offer_shown, offer_clicked, ...)
 
 
+class HistoryEntry(msgspec.Struct, array_like=True, frozen=True):
+    """One event of a user's training-time history (kind 'history' rows, newest first): a CustomerEvent's
+    four fields the ranker reads, stored compactly (a msgpack array)."""
+
+    item_id: str
+    event_type: str
+    timestamp: int
+    channel: str
+
+
 class CustomerState(msgspec.Struct, kw_only=True):
     """What the store knows of one customer right now, under their canonical id."""
 

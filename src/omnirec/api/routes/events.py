@@ -7,13 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, post
+from litestar import Request, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 
-from omnirec.api.auth import SCOPE_OPT
-from omnirec.api.openapi import SECURITY
 from omnirec.api.problems import problem_responses
+from omnirec.api.routes.scoped import ScopedController
 from omnirec.errors import InvalidRequest
 from omnirec.schemas import EventIn, EventsAccepted, event_time
 from omnirec.service.events import BatchTooLarge, EventService
@@ -82,11 +81,7 @@ def parse_events(data: Any, max_events: int, now: int) -> list[EventIn]:
     return events
 
 
-class EventsController(Controller):
-    tags = ("events",)
-    opt = {SCOPE_OPT: "events"}  # noqa: RUF012 - Litestar layer option
-    security = SECURITY
-
+class EventsController(ScopedController, tag="events", scope="events"):
     @post(
         "/v1/events",
         status_code=202,

@@ -6,15 +6,14 @@ import time
 from typing import Annotated
 
 import numpy as np
-from litestar import Controller, get
+from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from omnirec.api.auth import SCOPE_OPT
 from omnirec.api.metrics import Metrics
-from omnirec.api.openapi import SECURITY
 from omnirec.api.params import PathId
 from omnirec.api.problems import problem_responses
+from omnirec.api.routes.scoped import ScopedController
 from omnirec.errors import NoActiveModel, StoreUnavailable, UnknownOffer
 from omnirec.measurement.offer_runs import OfferRun
 from omnirec.offers.catalog import decode_offer_catalog
@@ -27,11 +26,7 @@ Channel = Annotated[str, QueryParameter(min_length=1, max_length=64, description
 N = Annotated[int, QueryParameter(ge=1, le=20, description="offers to return (mandatory messages come on top)")]
 
 
-class OffersController(Controller):
-    tags = ("offers",)
-    opt = {SCOPE_OPT: "offers"}  # noqa: RUF012 - Litestar layer option
-    security = SECURITY
-
+class OffersController(ScopedController, tag="offers", scope="offers"):
     @get(
         "/v1/users/{user_id:str}/next-best-offer",
         summary="Next best offers for a customer",
