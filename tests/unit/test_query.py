@@ -108,3 +108,18 @@ def test_the_ranker_and_offers_build_the_same_query() -> None:
     assert build_candidates(catalog, [ctx], RankRequest(now=NOW, k=2)).strategies == (strategy,)
     affinity = AffinityModel(catalog).query(ctx, NOW)
     assert affinity is not None and query is not None and affinity.tolist() == query.tolist()
+
+
+def test_a_batch_of_one_weighs_exactly_as_the_same_customer_in_a_batch() -> None:
+    catalog = tiny_catalog()
+    rng = np.random.default_rng(3)
+    counts = np.array([5, 0, 7, 1])
+    types = [str(t) for t in rng.choice(["view", "purchase", "return", "wink"], size=int(counts.sum()))]
+    times = NOW - rng.integers(0, 400 * DAY, size=int(counts.sum())).astype(np.int64)
+    times[5] = NOW + 2 * DAY  # customer 2's newest event is in the future: anchored at now
+    batch = event_weights(catalog, types, times, counts, NOW)
+    for b, (start, end) in enumerate(zip(batch.starts[:-1].tolist(), batch.starts[1:].tolist(), strict=True)):
+        alone = event_weights(catalog, types[start:end], times[start:end], counts[b : b + 1], NOW)
+        assert alone.weights.tolist() == batch.weights[start:end].tolist()  # bit for bit
+        assert alone.anchor.tolist() == [batch.anchor[b]]
+        assert alone.customer.tolist() == [0] * (end - start) and alone.starts.tolist() == [0, end - start]

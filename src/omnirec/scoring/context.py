@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Protocol
 
 import numpy as np
@@ -27,6 +28,9 @@ class Event(Protocol):
     def timestamp(self) -> int: ...
     @property
     def channel(self) -> str: ...
+
+
+_timestamp = attrgetter("timestamp")
 
 
 @dataclass(frozen=True)
@@ -58,15 +62,15 @@ def build_context(
 
     Events of items the catalogue does not hold are dropped. With no user vector, `features` build one."""
     index = catalog.index
-    known = sorted((e for e in (*history, *live_events) if e.item_id in index), key=_newest_first)
+    # sorted(reverse=True) is stable: events of the same second keep their order, history first
+    known = sorted((e for e in (*history, *live_events) if e.item_id in index), key=_timestamp, reverse=True)
     items = np.fromiter((index[e.item_id] for e in known), dtype=np.int64, count=len(known))
     times = np.fromiter((e.timestamp for e in known), dtype=np.int64, count=len(known))
     purchases: dict[int, tuple[int, int]] = {}
     for idx, event in zip(items.tolist(), known, strict=True):
         if event.event_type in PURCHASE_EVENTS:
-            ts = int(event.timestamp)
-            last, count = purchases.get(idx, (ts, 0))
-            purchases[idx] = (max(last, ts), count + 1)
+            last, count = purchases.get(idx, (event.timestamp, 0))
+            purchases[idx] = (max(last, event.timestamp), count + 1)
     feature_vector = catalog.feature_vector(features) if features and user_vector is None else None
     return UserContext(
         user_vector=user_vector,
@@ -77,10 +81,6 @@ def build_context(
         channels=tuple(e.channel for e in known),
         purchases=purchases,
     )
-
-
-def _newest_first(event: Event) -> int:
-    return -int(event.timestamp)
 
 
 def bundle_history(bundle: ModelBundle, user_index: int) -> list[HistoryEntry]:
