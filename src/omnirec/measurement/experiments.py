@@ -40,7 +40,6 @@ from omnirec.measurement.impressions import unit_hash
 
 SURFACES = ("recommendations", "offers")
 OFFER_POLICIES = ("thompson", "greedy", "uniform")
-HOLDOUT_STRATEGY = "holdout"
 
 
 class Variant(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from omnirec.columns import PURCHASE_EVENTS
 from omnirec.scoring.catalog import Catalog
 from omnirec.scoring.context import UserContext
+from omnirec.vocabulary import Source
 
 CHANNEL_PHRASES = {
     "store": "in store",
@@ -30,7 +31,7 @@ def _last_event(ctx: UserContext, index: int, purchases_only: bool = False) -> t
     return None
 
 
-def explain(catalog: Catalog, ctx: UserContext, source: str, index: int, anchor: int, channel: str | None) -> str:
+def explain(catalog: Catalog, ctx: UserContext, source: Source, index: int, anchor: int, channel: str | None) -> str:
     """One sentence on why the item was recommended, from the evidence that ranked it."""
     if source == "buy_again":
         event = _last_event(ctx, index, purchases_only=True)
