@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import msgspec
 import numpy as np
@@ -146,16 +147,16 @@ class RecommendationService:
     # -- use cases: during a store outage each answers from memory, flagged degraded ------------
     async def for_user(self, user_id: str, query: UserQuery) -> Recommendations:
         """Top-k for a customer; popular in the channel (degraded) when the store cannot be reached."""
-        return await self._serve("user", query, lambda: self._for_user(user_id, query), ())
+        return await self._serve("user", query, partial(self._for_user, user_id, query), ())
 
     async def similar(self, item_id: str, query: UserQuery, user_id: str | None = None) -> Recommendations:
         """Similar items; popular in the channel minus the item (degraded) when the store cannot be reached."""
-        answer = lambda: self._similar(item_id, query, user_id)  # noqa: E731 - a deferred call
+        answer = partial(self._similar, item_id, query, user_id)
         return await self._serve("similar", query, answer, [item_id], anchors_must_exist=True)
 
     async def basket(self, item_ids: list[str], query: UserQuery, user_id: str | None = None) -> Recommendations:
         """Basket complements; popular minus the cart (degraded) when the store cannot be reached."""
-        return await self._serve("basket", query, lambda: self._basket(item_ids, query, user_id), item_ids)
+        return await self._serve("basket", query, partial(self._basket, item_ids, query, user_id), item_ids)
 
     async def _serve(
         self,
