@@ -23,7 +23,8 @@ from omnirec.errors import BundleError
 from omnirec.store import codec
 from omnirec.store.keys import CUSTOMER_ROW_KINDS
 from omnirec.store.protocol import FeatureStore
-from omnirec.store.records import VersionInfo
+from omnirec.store.records import ModelRows, VersionInfo
+from omnirec.store.rows import model_rows
 
 ROW_ARRAYS = ("user_vectors", "history_indptr", "history_items", "history_times", "history_types", "history_channels")
 ROW_KINDS = CUSTOMER_ROW_KINDS  # per-customer rows; item neighbour lists are served from the arrays only
@@ -170,8 +171,13 @@ async def _verify(store: FeatureStore, version: str, bundle: ModelBundle, sample
     if ids["item_ids"].shape[0] != bundle.n_items or ids["user_ids"].shape[0] != bundle.n_users:
         raise BundleError(f"publish of {version}: the store holds different item/user counts than the bundle")
     for kind, sample in samples.items():
-        got = await store.read_model_rows(version, kind, list(sample))
-        if got != list(sample.values()):
+        customers = [[row_id] for row_id in sample]
+        written = list(sample.values())
+        nothing: list[bytes | None] = [None] * len(written)
+        want = model_rows(customers, written, nothing) if kind == "user" else model_rows(customers, nothing, written)
+        got = await store.read_model_rows(version, customers)
+        part = (lambda r: ModelRows(vector=r.vector)) if kind == "user" else (lambda r: ModelRows(history=r.history))
+        if [part(r) for r in got] != want:
             raise BundleError(f"publish of {version}: {kind} rows read back differ from what was written")
 
 

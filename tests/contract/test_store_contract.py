@@ -7,10 +7,11 @@ import time
 import numpy as np
 import pytest
 
+from model_rows import decoded, history_row, vector_row
 from omnirec.errors import StoreUnavailable
 from omnirec.store.factory import open_store
 from omnirec.store.protocol import FeatureStore
-from omnirec.store.records import VersionInfo
+from omnirec.store.records import ModelRows, VersionInfo
 from redis_servers import RedisServer, free_port
 
 pytestmark = pytest.mark.anyio
@@ -91,23 +92,26 @@ async def test_arrays_round_trip_including_a_large_one(store: FeatureStore) -> N
 
 async def test_rows_round_trip_and_versions_are_separate(store: FeatureStore) -> None:
     await store.stage_version(info("v1"))
-    rows = {f"id{i}": bytes([i % 256]) * (i + 1) for i in range(300)}
+    rows = {f"id{i}": vector_row(i) for i in range(300)}
     assert await store.write_model_rows("v1", "user", rows) == sum(len(v) for v in rows.values())
+    a, b = ("a", "view", 5, "web"), ("b", "purchase", 6, "store")
+    await store.write_model_rows("v1", "history", {"id1": history_row(a), "id2": history_row(b, a)})
     await store.stage_version(info("v2"))
-    await store.write_model_rows("v2", "user", {"id1": b"v2"})
-    ids = [*rows, "absent"]
-    assert await store.read_model_rows("v1", "user", ids) == [*rows.values(), None]
-    assert await store.read_model_rows("v2", "user", ["id1", "id2"]) == [b"v2", None]
-    assert await store.read_model_rows("v1", "history", ["id1"]) == [None]
-    assert await store.read_model_rows("v1", "user", []) == []
+    await store.write_model_rows("v2", "user", {"id1": vector_row(-1)})
+    got = await store.read_model_rows("v1", [[i] for i in [*rows, "absent"]])
+    assert got == [decoded(i, *{1: [a], 2: [b, a]}.get(i, [])) for i in range(300)] + [ModelRows()]
+    # one customer's ids (canonical first): the first vector found, every id's history in id order
+    assert await store.read_model_rows("v1", [["absent", "id2", "id1"], []]) == [decoded(2, b, a, a), ModelRows()]
+    assert await store.read_model_rows("v2", [["id1"], ["id2"]]) == [decoded(-1), ModelRows()]
+    assert await store.read_model_rows("v1", []) == []
 
 
 async def test_restaging_removes_a_half_written_copy(store: FeatureStore, all_keys: object) -> None:
     await store.stage_version(info("v1"))
-    await store.write_model_rows("v1", "user", {"u1": b"old"})
+    await store.write_model_rows("v1", "user", {"u1": vector_row(1)})
     await store.write_model_arrays("v1", {"x": np.ones(3)})
     await store.stage_version(info("v1"))
-    assert await store.read_model_rows("v1", "user", ["u1"]) == [None]
+    assert await store.read_model_rows("v1", [["u1"]]) == [ModelRows()]
     await store.delete_version("v1")
     assert not [k for k in all_keys() if ":v1" in k]  # type: ignore[operator]
 

@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
+from model_rows import decoded, history_row, vector_row
 from omnirec.errors import InvalidRequest
 from omnirec.store.protocol import FeatureStore
-from omnirec.store.records import CustomerEvent, ImpressionRequest, VersionInfo
+from omnirec.store.records import CustomerEvent, ImpressionRequest, ModelRows, VersionInfo
 
 pytestmark = pytest.mark.anyio
 
@@ -121,8 +122,9 @@ async def test_erasure_removes_every_key_of_the_customer(
     await store.append_events("keep", [ev("keep", "a")], cap=10)
     # the published model holds the customer's trained vector and training history as rows too
     await store.stage_version(VersionInfo(version="v-erase", state="staging", created_at="", published_at=1.0))
-    for kind in ("user", "history"):
-        await store.write_model_rows("v-erase", kind, {"cust-42": b"x", "anon-77": b"y", "keep": b"z"})
+    seen = ("a", "view", 1, "web")
+    await store.write_model_rows("v-erase", "user", {i: vector_row(1) for i in ("cust-42", "anon-77", "keep")})
+    await store.write_model_rows("v-erase", "history", {i: history_row(seen) for i in ("cust-42", "anon-77", "keep")})
     assert any("cust-42" in k for k in all_keys())
     removed = await store.erase_customer("anon-77")
     assert removed > 0
@@ -134,8 +136,8 @@ async def test_erasure_removes_every_key_of_the_customer(
     assert [e.event.user_id for e in log] == ["keep"]
     assert (await store.scan_customers(None, 10))[0] == ["keep"]
     assert await store.get_customer("keep") != await store.get_customer("cust-42")
-    for kind in ("user", "history"):
-        assert await store.read_model_rows("v-erase", kind, ["cust-42", "anon-77", "keep"]) == [None, None, b"z"]
+    rows = await store.read_model_rows("v-erase", [["cust-42"], ["anon-77"], ["keep"]])
+    assert rows == [ModelRows(), ModelRows(), decoded(1, seen)]
 
 
 async def test_event_log_positions(store: FeatureStore) -> None:

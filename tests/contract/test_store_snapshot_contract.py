@@ -7,9 +7,9 @@ import pytest
 from bundle_factory import make_bundle
 from omnirec.publishing import publish_bundle
 from omnirec.store.protocol import FeatureStore
-from omnirec.store.records import CustomerEvent
-from omnirec.store.resilient import ResilientStore
-from omnirec.store.snapshot import compose_snapshot, customer_snapshot
+from omnirec.store.records import CustomerEvent, HistoryEntry, ModelRows
+from omnirec.store.resilient import resilient
+from omnirec.store.snapshot import compose_snapshot
 
 pytestmark = pytest.mark.anyio
 V1, V2 = "20260101T000000Z-00000001", "20260102T000000Z-00000002"
@@ -38,13 +38,31 @@ async def test_snapshot_equals_the_composed_calls(store: FeatureStore) -> None:
         for version in (V1, V2, None):
             for store_id in (None, "s1", "s9"):
                 want = await compose_snapshot(store, any_id, version, store_id)
-                for reader in (store, ResilientStore(store, 2000)):
-                    got = await customer_snapshot(reader, any_id, version, store_id)
+                for reader in (store, resilient(store, 2000)):
+                    got = await reader.customer_snapshot(any_id, version, store_id)
                     assert got == want, (any_id, version, store_id)
                 assert want.active_version == V2
-    linked = await customer_snapshot(store, "u2", V1)
-    assert linked.ids == ["u2", "anon"] and len(linked.rows["user"]) == 2
-    assert (await customer_snapshot(store, "anon", V1)).state.customer_id == "u2"
-    full = (await customer_snapshot(store, "u5", V2, "s1")).state
+    linked = await store.customer_snapshot("u2", V1)
+    assert linked.ids == ["u2", "anon"] and linked.rows == (await store.read_model_rows(V1, [["u2", "anon"]]))[0]
+    assert (await store.customer_snapshot("anon", V1)).state.customer_id == "u2"
+    full = (await store.customer_snapshot("u5", V2, "s1")).state
     assert full.purchase_counts == {"i6": 2} and set(full.cart) == {"i7"} and full.features["segment"] == "diy"
     assert full.consent == {"personalization": True, "email": False} and len(full.recent_events) == 3
+
+
+async def test_snapshot_rows_are_the_decoded_rows_of_the_bundle(store: FeatureStore) -> None:
+    bundle = make_bundle(n_items=30, n_users=6, seed=3, version=V1)
+    await publish_bundle(bundle, store)
+    items, ptr = bundle["item_ids"].tolist(), bundle["history_indptr"]
+    for k, user in enumerate(bundle["user_ids"].tolist()):
+        lo, hi = int(ptr[k]), int(ptr[k + 1])
+        history = [
+            HistoryEntry(items[bundle["history_items"][j]], str(bundle["history_types"][j]),
+                         int(bundle["history_times"][j]), str(bundle["history_channels"][j]))
+            for j in range(lo, hi)
+        ]  # fmt: skip
+        snapshot = await store.customer_snapshot(user, V1)
+        assert snapshot.version == V1 and snapshot.rows == ModelRows(bundle["user_vectors"][k], history), user
+        assert all(isinstance(row, HistoryEntry) for row in snapshot.rows.history)
+    assert (await store.customer_snapshot("nobody", V1)).rows == ModelRows()
+    assert (await store.customer_snapshot("u0", None)).rows is None

@@ -12,10 +12,9 @@ import pytest
 from bundle_factory import make_bundle, version_marker
 from omnirec.errors import BundleError
 from omnirec.publishing import cleanup_stale_staging, publish_bundle
-from omnirec.store import codec
 from omnirec.store.factory import open_store
 from omnirec.store.protocol import FeatureStore
-from omnirec.store.records import VersionInfo
+from omnirec.store.records import ModelRows, VersionInfo
 
 pytestmark = pytest.mark.anyio
 V1, V2, V3 = "20260101T000000Z-00000001", "20260102T000000Z-00000002", "20260103T000000Z-00000003"
@@ -44,8 +43,8 @@ async def read_and_check(store: FeatureStore, user_ids: list[str]) -> str:
     version = await store.active_version()
     assert version is not None
     marker = np.float32(version_marker(version))
-    for payload in await store.read_model_rows(version, "user", user_ids):
-        assert payload is not None and codec.decode_vector(payload)[0] == marker
+    for rows in await store.read_model_rows(version, [[u] for u in user_ids]):
+        assert rows.vector is not None and rows.vector[0] == marker
     arrays = await store.read_model_arrays(version, ["item_vectors", "similar_scores", "cooc_scores"])
     for name, array in arrays.items():
         assert np.all(array[:, 0] == marker), name
@@ -86,19 +85,13 @@ async def test_published_rows_decode_to_the_bundle(store: FeatureStore) -> None:
     neighbour_arrays = ["similar_indices", "similar_scores", "cooc_indices", "cooc_scores"]
     for name, array in (await store.read_model_arrays(V1, neighbour_arrays)).items():
         np.testing.assert_array_equal(array, bundle[name])  # serving's neighbour lists come from these arrays
-    for kind in ("similar", "cooc"):  # and only from them: no per-item rows are written
-        assert await store.read_model_rows(V1, kind, ids) == [None] * len(ids)
     ptr = bundle["history_indptr"]
     for k, user in enumerate(bundle["user_ids"].tolist()):
-        (raw,) = await store.read_model_rows(V1, "history", [user])
+        (rows,) = await store.read_model_rows(V1, [[user]])
+        np.testing.assert_array_equal(rows.vector, bundle["user_vectors"][k])  # type: ignore[arg-type]
         lo, hi = int(ptr[k]), int(ptr[k + 1])
-        if lo == hi:
-            assert raw is None
-            continue
-        assert raw is not None
-        history = codec.decode_history(raw)
-        assert [h.item_id for h in history] == [ids[j] for j in bundle["history_items"][lo:hi]]
-        assert [h.timestamp for h in history] == bundle["history_times"][lo:hi].tolist()
+        assert [h.item_id for h in rows.history] == [ids[j] for j in bundle["history_items"][lo:hi]]
+        assert [h.timestamp for h in rows.history] == bundle["history_times"][lo:hi].tolist()
     arrays = await store.read_model_arrays(V1, ["user_ids", "popularity", "channels"])
     np.testing.assert_array_equal(arrays["popularity"], bundle["popularity"])
     assert arrays["user_ids"].tolist() == bundle["user_ids"].tolist()
@@ -128,13 +121,13 @@ async def test_a_killed_publish_never_goes_live_and_is_cleaned_up(store: Feature
     # the next publish started by removing the hour-old dead staging version and its data
     states = {v.version: v.state for v in await store.list_versions()}
     assert states == {V1: "ready", V2: "staging"}
-    assert await store.read_model_rows(dead.version, "user", ["u0"]) == [None]
+    assert await store.read_model_rows(dead.version, [["u0"]]) == [ModelRows()]
     assert await store.active_version() == V1
     await publish_bundle(make_bundle(version=V3), store)
     assert V2 in {v.version for v in await store.list_versions()}  # too recent to be called dead yet
     assert await cleanup_stale_staging(store, older_than=0) == [V2]
     assert [v.version for v in await store.list_versions()] == [V1, V3]
-    assert await store.read_model_rows(V2, "user", ["u0"]) == [None]
+    assert await store.read_model_rows(V2, [["u0"]]) == [ModelRows()]
     assert await store.active_version() == V3
 
 

@@ -9,6 +9,7 @@ from omnirec.errors import StoreUnavailable
 from omnirec.measurement.group_writer import MAX_PENDING_S, GroupWriter
 from omnirec.store.memory import MemoryStore
 from omnirec.store.records import ImpressionRecord
+from omnirec.store.resilient import resilient
 
 
 class CountingStore(MemoryStore):
@@ -35,7 +36,7 @@ def test_concurrent_writes_share_a_store_call_and_all_are_stored() -> None:
     async def main() -> None:
         store = CountingStore()
         errors: list[str] = []
-        writer = GroupWriter(store, errors.append)
+        writer = GroupWriter(resilient(store, 60_000, on_error=errors.append), errors.append)
         results = await asyncio.gather(*(writer.write([record(n)]) for n in range(50)))
         assert all(results) and errors == []
         assert store.calls <= 2  # the first call alone, then everything that queued meanwhile
@@ -53,7 +54,7 @@ def test_queued_records_are_written_together_and_flush_waits_for_them() -> None:
     async def main() -> None:
         store = CountingStore()
         errors: list[str] = []
-        writer = GroupWriter(store, errors.append, flush_ms=60_000)  # lingers until flushed
+        writer = GroupWriter(resilient(store, 60_000, on_error=errors.append), errors.append, flush_ms=60_000)
         for n in range(40):
             writer.submit([record(n)])
         assert writer.pending == 40 and await store.read_impressions(None, 100) == []
@@ -63,7 +64,7 @@ def test_queued_records_are_written_together_and_flush_waits_for_them() -> None:
         store.down = True
         writer.submit([record(41)])
         await writer.flush()
-        assert errors == ["log_impressions"]  # refused: counted, never raised
+        assert errors == ["log_impressions"]  # refused: counted (by the store wrapper), never raised
 
     asyncio.run(main())
 

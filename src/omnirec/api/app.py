@@ -58,11 +58,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        raw, bounded = _open_bounded(settings, store)
+        raw, bounded = _open_bounded(settings, store, metrics.store_error)
         try:
             for hook in startup:
                 await hook(raw)  # bulk work (publishing an embedded bundle), not bounded like requests
-            services = build_services(bounded, settings, metrics.store_error, clock)
+            services = build_services(bounded.store, settings, metrics.store_error, clock)
             services.impressions.on_attributed = metrics.observe_attributed
             app.state.services = services
             await _preload(services.models.current)
@@ -81,7 +81,7 @@ def create_app(
         finally:
             metrics.close()
             if store is None:
-                await bounded.close()
+                await bounded.store.close()
 
     app = Litestar(
         route_handlers=[*ROUTES, docs_assets_router()],
@@ -114,18 +114,19 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
     await rate_limit_guard(connection, handler)
 
 
-def _open_bounded(settings: Settings, store: FeatureStore | None) -> tuple[FeatureStore, ResilientStore]:
-    """The plain store and the ResilientStore the services use: every request-path call bounded in time,
-    failures recorded for /health/ready, fail-fast while the store is down."""
-    if isinstance(store, ResilientStore):
-        return store.inner, store
+def _open_bounded(
+    settings: Settings, store: FeatureStore | None, on_error: Callable[[str], None]
+) -> tuple[FeatureStore, ResilientStore]:
+    """The plain store and the ResilientStore the services use: every call bounded in time, failures
+    recorded for /health/ready and counted by `on_error` (the metrics), fail-fast while the store is down."""
     if store is not None:
-        return store, ResilientStore(store, settings.store_timeout_ms)
+        return store, ResilientStore(store, settings.store_timeout_ms, on_error=on_error)
     bounded = open_resilient_store(
         settings.store_url,
         prefix=settings.key_prefix,
         timeout_ms=settings.store_timeout_ms,
         password=settings.redis_password.reveal(),
+        on_error=on_error,
     )
     return bounded.inner, bounded
 

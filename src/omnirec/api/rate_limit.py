@@ -54,9 +54,8 @@ async def rate_limit_guard(connection: ASGIConnection, handler: BaseRouteHandler
     key = getattr(connection.state, "api_key", None)  # set by api_key_guard, which runs first
     client = f"key:{key}" if key else f"addr:{connection.client.host if connection.client else '?'}"
     try:
-        wait = await limiter.take(state.services.reads.store, client)
-    except StoreUnavailable:
-        state.metrics.store_error("count_request")
+        wait = await limiter.take(state.services.store, client)
+    except StoreUnavailable:  # counted in the metrics by the store wrapper
         if limiter.fail_open:
             return
         raise

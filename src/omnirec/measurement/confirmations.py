@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from omnirec.errors import InvalidRequest
 from omnirec.measurement.recorder import ImpressionRecorder
 from omnirec.schemas import EventIn
-from omnirec.service.reads import StoreReads
+from omnirec.store.protocol import CustomerStore
 from omnirec.vocabulary import IMPRESSION_EVENT
 
 __all__ = ["IMPRESSION_EVENT", "Confirmation", "confirmation", "record_confirmations"]
@@ -37,14 +37,14 @@ def confirmation(event: EventIn, timestamp: int, channels: frozenset[str]) -> Co
 
 
 async def record_confirmations(
-    recorder: ImpressionRecorder, reads: StoreReads, confirmations: Sequence[Confirmation]
+    recorder: ImpressionRecorder, store: CustomerStore, confirmations: Sequence[Confirmation]
 ) -> None:
     """One 'shown' record per customer and answer. Customers without the measurement consent are skipped."""
     grouped: dict[tuple[str, str], list[Confirmation]] = {}
     for c in confirmations:
         grouped.setdefault((c.user_id, c.recommendation_id), []).append(c)
     for (user_id, rec_id), group in grouped.items():
-        state = await reads.customer(user_id)
+        state = await store.get_customer(user_id)
         positions = [c.position if c.position >= 0 else i for i, c in enumerate(group)]
         await recorder.record_shown(
             state.customer_id,

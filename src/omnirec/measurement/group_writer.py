@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 from omnirec.errors import StoreUnavailable
 from omnirec.store.customer_rules import ERASURE_FENCE_S
-from omnirec.store.protocol import FeatureStore
+from omnirec.store.protocol import EventLog
 from omnirec.store.records import ImpressionRecord
 
 log = logging.getLogger("omnirec.measurement")
@@ -43,7 +43,7 @@ class _Entry:
 class GroupWriter:
     def __init__(
         self,
-        store: FeatureStore,
+        store: EventLog,
         on_error: Callable[[str], None],
         flush_ms: int = 0,
         monotonic: Callable[[], float] = time.monotonic,
@@ -112,9 +112,8 @@ class GroupWriter:
         try:
             if records:
                 await self._store.log_impressions(records)
-        except StoreUnavailable as exc:
+        except StoreUnavailable as exc:  # counted by the store wrapper's on_error
             ok = False
-            self._on_error("log_impressions")
             log.warning("%d impression records not logged: %s", size, exc)
         except Exception:  # a bug: logged loudly, but the waiting answers and later records carry on
             ok = False

@@ -21,7 +21,7 @@ from omnirec.measurement.impressions import (
     encode_sources,
     new_recommendation_id,
 )
-from omnirec.store.protocol import FeatureStore
+from omnirec.store.protocol import EventLog
 from omnirec.store.records import CustomerEvent, ImpressionRecord, OfferArm
 
 log = logging.getLogger("omnirec.measurement")
@@ -62,14 +62,15 @@ class ServedOffer:
 
 
 class ImpressionRecorder:
-    """Logs impressions to the store's event log; a failed write is counted (`on_error`), never fails the answer.
+    """Logs impressions to the store's event log; a failed write never fails the answer. Failed store calls are
+    counted by the store wrapper (omnirec.store.resilient); `on_error` counts records dropped unwritten.
 
     With `flush_ms` > 0 the records are queued and written after the answer, in batches (GroupWriter.submit):
     the returned `logged` then means "queued". `flush` writes what is queued (the app's shutdown calls it)."""
 
     def __init__(
         self,
-        store: FeatureStore,
+        store: EventLog,
         policy: ImpressionPolicy,
         experiments: Experiments,
         clock: Callable[[], float] = time.time,
@@ -80,7 +81,6 @@ class ImpressionRecorder:
         self.policy = policy
         self.experiments = experiments
         self._clock = clock
-        self._on_error = on_error
         self._deferred = flush_ms > 0
         self._writer = GroupWriter(store, on_error, flush_ms)
         self.rules = AttributionRules()
@@ -178,8 +178,7 @@ class ImpressionRecorder:
         await self._writer.flush()  # an impression served just before the click may still be queued
         try:
             records = await self._store.recent_impressions(any_id, since)
-        except StoreUnavailable:
-            self._on_error("recent_impressions")
+        except StoreUnavailable:  # counted by the store wrapper's on_error
             return
         _, touches = exposures(records, same)
         for credit in attribute(touches, found, self.rules):

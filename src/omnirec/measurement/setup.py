@@ -10,11 +10,11 @@ from omnirec.measurement.experiments import Experiments, load_experiments
 from omnirec.measurement.impressions import ImpressionPolicy
 from omnirec.measurement.recorder import ImpressionRecorder
 from omnirec.settings import Settings
-from omnirec.store.protocol import FeatureStore
+from omnirec.store.protocol import EventLog
 
 
 def build_recorder(
-    store: FeatureStore,
+    store: EventLog,
     settings: Settings,
     clock: Callable[[], float] = time.time,
     on_error: Callable[[str], None] | None = None,

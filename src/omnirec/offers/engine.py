@@ -23,7 +23,6 @@ from omnirec.offers.feedback_cache import FeedbackCache
 from omnirec.offers.items import ItemLookup
 from omnirec.offers.ranking import OfferDecision, mandatory_decisions, rank_offers
 from omnirec.scoring import Catalog
-from omnirec.store import codec
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import CustomerState, HistoryEntry, ImpressionRequest
 
@@ -192,22 +191,8 @@ def _affinities(
 async def _user_rows(
     store: FeatureStore, version: str, states: Sequence[CustomerState]
 ) -> tuple[list[np.ndarray | None], list[list[HistoryEntry]]]:
-    """Trained vectors and training histories of many customers in two batched reads."""
+    """Trained vectors and training histories of many customers in one batched read."""
     if not states:
         return [], []
-    ids = [[s.customer_id, *s.identities] for s in states]
-    flat = [i for group in ids for i in group]
-    vector_rows, history_rows = await asyncio.gather(
-        store.read_model_rows(version, "user", flat), store.read_model_rows(version, "history", flat)
-    )
-    vectors: list[np.ndarray | None] = []
-    histories: list[list[HistoryEntry]] = []
-    pos = 0
-    for group in ids:
-        rows = vector_rows[pos : pos + len(group)]
-        vectors.append(next((codec.decode_vector(r) for r in rows if r is not None), None))
-        payloads = history_rows[pos : pos + len(group)]
-        history = [entry for payload in payloads if payload is not None for entry in codec.decode_history(payload)]
-        histories.append(history)
-        pos += len(group)
-    return vectors, histories
+    rows = await store.read_model_rows(version, [[s.customer_id, *s.identities] for s in states])
+    return [r.vector for r in rows], [r.history for r in rows]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from omnirec.columns import OFFER_EVENTS
 from omnirec.errors import InvalidRequest
-from omnirec.store.protocol import FeatureStore
+from omnirec.store.protocol import OfferStore
 from omnirec.store.records import CustomerEvent
 
 PREFIX = "offer_"
@@ -17,7 +17,7 @@ def outcome_of(event_type: str) -> str:
     return event_type[len(PREFIX) :]
 
 
-async def record_offer_feedback(store: FeatureStore, event: CustomerEvent, segment: str) -> bool:
+async def record_offer_feedback(store: OfferStore, event: CustomerEvent, segment: str) -> bool:
     """Count an offer event for its offer, overall and in the customer's segment.
 
     Returns False (and counts nothing) for events that are not offer events; an offer event without

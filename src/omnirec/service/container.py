@@ -11,7 +11,6 @@ from omnirec.measurement.setup import build_recorder
 from omnirec.service.customers import CustomerService
 from omnirec.service.events import EventService
 from omnirec.service.model_cache import ModelCache
-from omnirec.service.reads import StoreReads
 from omnirec.service.recommendations import RecommendationService
 from omnirec.service.store_state import StoreState
 from omnirec.settings import Settings
@@ -20,7 +19,7 @@ from omnirec.store.protocol import FeatureStore
 
 @dataclass(frozen=True)
 class Services:
-    reads: StoreReads
+    store: FeatureStore  # bounded by omnirec.store.resilient, which also reports failed calls
     models: ModelCache
     recommendations: RecommendationService
     events: EventService
@@ -35,16 +34,15 @@ def build_services(
     on_store_error: Callable[[str], None],
     clock: Callable[[], float] = time.time,
 ) -> Services:
-    reads = StoreReads(store, on_error=on_store_error)
-    models = ModelCache(reads, search=settings.search)
+    models = ModelCache(store, search=settings.search)
     state = StoreState(store)
     impressions = build_recorder(store, settings, clock, on_store_error)
     return Services(
-        reads=reads,
+        store=store,
         models=models,
-        recommendations=RecommendationService(reads, models, settings, clock, state, impressions),
-        events=EventService(reads, settings, clock, impressions),
-        customers=CustomerService(reads, settings),
+        recommendations=RecommendationService(store, models, settings, clock, state, impressions),
+        events=EventService(store, settings, clock, impressions),
+        customers=CustomerService(store, settings),
         state=state,
         impressions=impressions,
     )

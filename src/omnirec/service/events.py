@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -18,8 +18,8 @@ from omnirec.measurement.confirmations import Confirmation, confirmation, record
 from omnirec.measurement.recorder import ImpressionRecorder
 from omnirec.offers.feedback import record_offer_feedback
 from omnirec.schemas import EventError, EventIn, EventsAccepted
-from omnirec.service.reads import StoreReads
 from omnirec.settings import Settings
+from omnirec.store.protocol import CustomerStore, OfferStore
 from omnirec.store.records import CustomerEvent
 from omnirec.vocabulary import CHANNELS, IMPRESSION_EVENT
 
@@ -28,11 +28,15 @@ class BatchTooLarge(InvalidRequest):
     """More events in one request than settings.max_batch_events (maps to 413)."""
 
 
+class IngestStore(CustomerStore, OfferStore, Protocol):
+    """What EventService writes: the customer's events and, for offer events, the offer feedback counters."""
+
+
 @dataclass(eq=False)
 class EventService:
     """Turns wire events into store events; unknown customers and items are accepted and kept."""
 
-    reads: StoreReads
+    store: IngestStore
     settings: Settings
     clock: Callable[[], float] = time.time
     impressions: ImpressionRecorder | None = None
@@ -63,9 +67,9 @@ class EventService:
             by_user.setdefault(event.user_id, []).append((index, event))
         accepted, duplicates = len(shown), 0
         if shown and self.impressions is not None:
-            await record_confirmations(self.impressions, self.reads, shown)
+            await record_confirmations(self.impressions, self.store, shown)
         for user_id, indexed in by_user.items():
-            result = await self.reads.append_events(
+            result = await self.store.append_events(
                 user_id,
                 [e for _, e in indexed],
                 cap=self.settings.recent_events_cap,
@@ -77,9 +81,9 @@ class EventService:
                 await self.impressions.attribute_online(user_id, fresh)
             offer_events = [e for (_, e), ok in zip(indexed, result.stored, strict=True) if ok and e.offer_id]
             if offer_events:  # next-best-offer feedback counters, per segment
-                segment = (await self.reads.customer(user_id)).features.get("segment", "")
+                segment = (await self.store.get_customer(user_id)).features.get("segment", "")
                 for event in offer_events:
-                    await record_offer_feedback(self.reads.store, event, segment)
+                    await record_offer_feedback(self.store, event, segment)
             accepted += stored
             duplicates += len(result.stored) - stored
         return EventsAccepted(accepted=accepted, rejected=len(errors), duplicates=duplicates, errors=errors)

@@ -16,7 +16,7 @@ from omnirec.errors import NoActiveModel
 from omnirec.scoring import Catalog
 from omnirec.scoring.catalog import CATALOG_ARRAYS
 from omnirec.scoring.search_config import DEFAULT_SEARCH, SearchConfig
-from omnirec.service.reads import StoreReads
+from omnirec.store.protocol import ModelStore
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,8 @@ class ModelCache:
     load does a request wait for it.
     """
 
-    def __init__(self, reads: StoreReads, search: SearchConfig = DEFAULT_SEARCH, keep: int = 2) -> None:
-        self._reads = reads
+    def __init__(self, store: ModelStore, search: SearchConfig = DEFAULT_SEARCH, keep: int = 2) -> None:
+        self._store = store
         self._search = search
         self._keep = keep
         self._models: OrderedDict[str, LoadedModel] = OrderedDict()  # oldest first
@@ -70,7 +70,7 @@ class ModelCache:
 
     async def current(self) -> LoadedModel:
         """The model for one request: the active version when loaded, else the newest loaded one."""
-        return await self.for_active(await self._reads.active_version())
+        return await self.for_active(await self._store.active_version())
 
     def expected_version(self) -> str | None:
         """The version the next request will most likely use: the last active one seen, when loaded.
@@ -119,7 +119,7 @@ class ModelCache:
 
     async def _load(self, version: str) -> LoadedModel:
         try:
-            arrays = await self._reads.model_arrays(version, (*CATALOG_ARRAYS, MANIFEST_ARRAY))
+            arrays = await self._store.read_model_arrays(version, (*CATALOG_ARRAYS, MANIFEST_ARRAY))
             manifest = manifest_from_array(arrays[MANIFEST_ARRAY])
         except (ValueError, KeyError, msgspec.DecodeError) as exc:  # half-published or pre-manifest version
             raise NoActiveModel(f"model version {version!r} cannot be loaded from the store: {exc}") from exc

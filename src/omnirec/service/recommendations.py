@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Protocol
 
 import msgspec
 import numpy as np
@@ -24,10 +25,10 @@ from omnirec.scoring.ranker import allowed_mask
 from omnirec.scoring.related import basket_complements, similar_items
 from omnirec.service.fallback import popular_fallback
 from omnirec.service.model_cache import LoadedModel, ModelCache
-from omnirec.service.reads import StoreReads, decode_user_rows
 from omnirec.service.store_state import StoreState
 from omnirec.settings import Settings
-from omnirec.store.records import CustomerState, HistoryEntry
+from omnirec.store.protocol import CustomerStore, ModelStore, StockStore
+from omnirec.store.records import CustomerState, HistoryEntry, ModelRows
 from omnirec.vocabulary import (
     CHANNELS,
     DEGRADED,
@@ -40,7 +41,6 @@ from omnirec.vocabulary import (
 
 SURFACE = "recommendations"  # the experiments surface of every list answer
 log = logging.getLogger(__name__)
-UserRows = tuple[np.ndarray | None, list[HistoryEntry]]  # a customer's trained vector and training history
 # Strategy of an item list by kind and personalisation: None without a user id, else whether they consented.
 ITEM_LIST_STRATEGIES: dict[tuple[str, bool | None], Strategy] = {
     ("similar", None): "similar",
@@ -127,11 +127,15 @@ def customer_ids(state: CustomerState) -> list[str]:
 _Answer = tuple[Recommendations, Customer, Assignment | None]
 
 
+class RecommendationStore(CustomerStore, ModelStore, StockStore, Protocol):
+    """What RecommendationService reads: the customer (snapshot), their model rows, a store's stock."""
+
+
 @dataclass(eq=False)
 class RecommendationService:
     """Reads the active model once per request, the customer's state, and ranks through omnirec.scoring."""
 
-    reads: StoreReads
+    store: RecommendationStore
     models: ModelCache
     settings: Settings
     clock: Callable[[], float] = time.time
@@ -250,7 +254,7 @@ class RecommendationService:
     async def _for_user(self, user_id: str, query: UserQuery) -> _Answer:
         # One round trip for the active version, the customer and their rows (of the version this request
         # will most likely use; read again below when it uses another). Neighbour lists are in memory.
-        snapshot = await self.reads.snapshot(user_id, self.models.expected_version(), query.store_id)
+        snapshot = await self.store.customer_snapshot(user_id, self.models.expected_version(), query.store_id)
         if snapshot.active_version is None and self.models.serving() is not None:
             # the store lost its active pointer, so its consent and customers too (restarted empty): never
             # personalise from what it answers now, even before the marker check notices
@@ -259,11 +263,7 @@ class RecommendationService:
         model = await self._variant_model(await self.models.for_active(snapshot.active_version), assignment)
         catalog = model.catalog
         check_against(catalog, query)
-        rows = (
-            decode_user_rows(snapshot.rows["user"], snapshot.rows["history"])
-            if snapshot.version == model.version
-            else None
-        )
+        rows = snapshot.rows if snapshot.version == model.version else None
         customer = await self._customer(model, snapshot.state, rows)
         if assignment is not None and assignment.variant.holdout:
             return Recommendations(model.version, HOLDOUT, []), customer, assignment
@@ -320,7 +320,7 @@ class RecommendationService:
         return Recommendations(model.version, strategy, pick(catalog, allowed, personal)), customer, assignment
 
     # -- helpers -------------------------------------------------------------------------------
-    async def _customer(self, model: LoadedModel, state: CustomerState | None, rows: UserRows | None) -> Customer:
+    async def _customer(self, model: LoadedModel, state: CustomerState | None, rows: ModelRows | None) -> Customer:
         """The one consent check: without a user id or consent to personalisation the context is empty and
         no rows are read; with it, the rows of the model's version (read here unless already at hand)."""
         if state is None:
@@ -328,17 +328,18 @@ class RecommendationService:
         if state.consent.get("personalization") is False:
             empty = build_context(model.catalog, user_vector=None)
             return Customer(empty, consented=False, customer_id=state.customer_id, consent=state.consent)
-        vector, history = rows if rows is not None else await self.reads.user_rows(model.version, customer_ids(state))
-        context = customer_context(model.catalog, state, vector, history)
+        if rows is None:
+            (rows,) = await self.store.read_model_rows(model.version, [customer_ids(state)])
+        context = customer_context(model.catalog, state, rows.vector, rows.history)
         return Customer(context, consented=True, customer_id=state.customer_id, consent=state.consent)
 
     async def _customer_by_id(self, model: LoadedModel, user_id: str | None) -> Customer:
-        return await self._customer(model, await self.reads.customer(user_id) if user_id else None, None)
+        return await self._customer(model, await self.store.get_customer(user_id) if user_id else None, None)
 
     async def _unavailable(self, model: LoadedModel, query: UserQuery) -> frozenset[int]:
         if not query.store_id:
             return frozenset()
-        missing = await self.reads.unavailable_items(query.store_id)
+        missing = await self.store.get_unavailable_items(query.store_id)
         return frozenset(model.catalog.indices_of(sorted(missing)))
 
     def _request(self, query: UserQuery, exclude: ExcludeMode, unavailable: frozenset[int]) -> RankRequest:

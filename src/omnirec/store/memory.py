@@ -19,6 +19,7 @@ from omnirec.store.memory_rate import RequestWindows
 from omnirec.store.records import (
     AppendResult,
     CustomerEvent,
+    CustomerSnapshot,
     CustomerState,
     ErasureEntry,
     EventLogEntry,
@@ -28,6 +29,7 @@ from omnirec.store.records import (
     Persistence,
     RequestCount,
 )
+from omnirec.store.snapshot import compose_snapshot
 
 
 @dataclass
@@ -126,6 +128,11 @@ class MemoryStore(MemoryModels):
     async def resolve_customer(self, any_id: str) -> str:
         with self._lock:
             return self._resolve(any_id)
+
+    async def customer_snapshot(
+        self, any_id: str, version: str | None, store_id: str | None = None
+    ) -> CustomerSnapshot:
+        return await compose_snapshot(self, any_id, version, store_id)
 
     async def get_customer(self, any_id: str) -> CustomerState:
         with self._lock:

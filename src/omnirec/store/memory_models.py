@@ -10,7 +10,8 @@ import msgspec
 import numpy as np
 
 from omnirec.store.keys import CUSTOMER_ROW_KINDS, ERASABLE_IDS, blank_ids
-from omnirec.store.records import VersionInfo
+from omnirec.store.records import ModelRows, VersionInfo
+from omnirec.store.rows import flat_ids, model_rows
 
 STAGING = "staging"
 READY = "ready"
@@ -103,10 +104,12 @@ class MemoryModels:
                 raise ValueError(f"version {version!r} has no arrays {missing}")
             return {n: stored[n] for n in names}
 
-    async def read_model_rows(self, version: str, kind: str, ids: Sequence[str]) -> list[bytes | None]:
+    async def read_model_rows(self, version: str, customers: Sequence[Sequence[str]]) -> list[ModelRows]:
+        ids = flat_ids(customers)
         with self._lock:
-            rows = self._rows.get(version, {}).get(kind, {})
-            return [rows.get(i) for i in ids]
+            kinds = self._rows.get(version, {})
+            vectors, histories = ([kinds.get(kind, {}).get(i) for i in ids] for kind in CUSTOMER_ROW_KINDS)
+        return model_rows(customers, vectors, histories)
 
     def _drop_customer_rows(self, ids: set[str]) -> None:
         """Remove per-customer model rows (trained vector, training history) of these ids in every version.

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import msgspec
+import numpy as np
 
 
 class CustomerEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -158,3 +161,39 @@ class ImpressionLogEntry(msgspec.Struct, frozen=True, kw_only=True):
 
     position: str
     record: ImpressionRecord
+
+
+@dataclass(frozen=True)
+class ModelRows:
+    """One customer's rows of a model version, decoded: the trained vector of the first of their ids that
+    has one (canonical id first) and the training history of all their ids, newest first per id."""
+
+    vector: np.ndarray | None = None
+    history: list[HistoryEntry] = field(default_factory=list)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ModelRows):
+            return NotImplemented
+        same_vector = (self.vector is None) == (other.vector is None) and (
+            self.vector is None or np.array_equal(self.vector, other.vector)  # type: ignore[arg-type]
+        )
+        return same_vector and self.history == other.history
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class CustomerSnapshot:
+    """What one recommendation request reads (omnirec.store.snapshot): the active version, the customer's
+    state, their rows of `version` and optionally a store's out-of-stock items."""
+
+    active_version: str | None
+    state: CustomerState
+    version: str | None  # the version `rows` belong to (None: no rows were read)
+    rows: ModelRows | None = None  # of the customer's ids (`ids`) in `version`; None when no version was asked
+    unavailable: set[str] | None = None  # out-of-stock items of the asked store, None when none was asked
+
+    @property
+    def ids(self) -> list[str]:
+        """The customer's ids whose rows count: canonical first, then linked anonymous ids."""
+        return list(dict.fromkeys([self.state.customer_id, *self.state.identities]))

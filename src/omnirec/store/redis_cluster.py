@@ -13,11 +13,10 @@ from urllib.parse import urlsplit, urlunsplit
 from redis.asyncio.cluster import RedisCluster
 
 from omnirec.store.protocol import BULK_TIMEOUT_MS
-from omnirec.store.records import Persistence
+from omnirec.store.records import CustomerSnapshot, Persistence
 from omnirec.store.redis_base import translate_errors
 from omnirec.store.redis_persistence import combine, node_persistence
 from omnirec.store.redis_store import RedisStore, client_options
-from omnirec.store.snapshot import CustomerSnapshot
 
 
 class RedisClusterStore(RedisStore):

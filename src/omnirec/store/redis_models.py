@@ -9,9 +9,10 @@ import msgspec
 import numpy as np
 
 from omnirec.store import codec
-from omnirec.store.keys import ERASABLE_IDS, blank_ids
-from omnirec.store.records import VersionInfo
+from omnirec.store.keys import CUSTOMER_ROW_KINDS, ERASABLE_IDS, blank_ids
+from omnirec.store.records import ModelRows, VersionInfo
 from omnirec.store.redis_base import RedisBase, as_str, translate_errors
+from omnirec.store.rows import flat_ids, model_rows
 
 ROW_BATCH = 1000  # keys per MSET
 
@@ -143,5 +144,7 @@ class RedisModels(RedisBase):
             await pipe.execute()
 
     @translate_errors
-    async def read_model_rows(self, version: str, kind: str, ids: Sequence[str]) -> list[bytes | None]:
-        return await self._mget([self._keys.row(version, kind, i) for i in ids])
+    async def read_model_rows(self, version: str, customers: Sequence[Sequence[str]]) -> list[ModelRows]:
+        ids = flat_ids(customers)
+        payloads = await self._mget([self._keys.row(version, kind, i) for kind in CUSTOMER_ROW_KINDS for i in ids])
+        return model_rows(customers, payloads[: len(ids)], payloads[len(ids) :])

@@ -22,11 +22,12 @@ from redis.backoff import NoBackoff
 
 from omnirec.store import codec
 from omnirec.store import customer_rules as rules
-from omnirec.store.keys import DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
+from omnirec.store.keys import CUSTOMER_ROW_KINDS, DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
 from omnirec.store.protocol import BULK_TIMEOUT_MS
 from omnirec.store.records import (
     AppendResult,
     CustomerEvent,
+    CustomerSnapshot,
     ErasureEntry,
     EventLogEntry,
     ImpressionRequest,
@@ -35,7 +36,8 @@ from omnirec.store.records import (
 from omnirec.store.redis_base import as_str, translate_errors
 from omnirec.store.redis_customers import CUSTOMER_READS, STATE_FIELDS, RedisCustomers
 from omnirec.store.redis_impressions import EVENT_FIELD, RedisImpressions
-from omnirec.store.snapshot import ROW_KINDS, CustomerSnapshot, compose_snapshot, read_rows
+from omnirec.store.rows import model_rows
+from omnirec.store.snapshot import compose_snapshot
 
 SNAPSHOT_HASHES = range(3, 8)  # positions of the customer's hashes among the snapshot script's replies
 MAX_CONNECTIONS = 128  # per process (per node on a cluster); beyond it a call waits up to the timeout
@@ -85,7 +87,7 @@ class RedisStore(RedisCustomers, RedisImpressions):
         calls'.
         """
         k = self._keys
-        kinds = ROW_KINDS if version else ()
+        kinds = CUSTOMER_ROW_KINDS if version else ()
         keys = [k.active(), k.customer(any_id, "alias"), *(k.customer(any_id, f) for f in STATE_FIELDS)]
         keys += [k.row(version or "", kind, any_id) for kind in kinds]
         if store_id:
@@ -106,7 +108,7 @@ class RedisStore(RedisCustomers, RedisImpressions):
         pipe.get(k.active())
         pipe.get(k.customer(any_id, "alias"))
         self._queue_customer(pipe, any_id)
-        kinds = ROW_KINDS if version else ()
+        kinds = CUSTOMER_ROW_KINDS if version else ()
         for kind in kinds:
             pipe.get(k.row(version or "", kind, any_id))
         if store_id:
@@ -122,9 +124,9 @@ class RedisStore(RedisCustomers, RedisImpressions):
         active = None if replies[0] is None else as_str(replies[0])
         state = self._customer_state(any_id, replies[2 : 2 + CUSTOMER_READS])
         rest = replies[2 + CUSTOMER_READS :]
-        rows: dict[str, list[bytes | None]] = {kind: [rest[i]] for i, kind in enumerate(kinds)}
+        rows = model_rows([[any_id]], rest[:1], rest[1:2])[0] if version else None
         if version and state.identities:
-            rows = await read_rows(self, version, [any_id, *state.identities])
+            (rows,) = await self.read_model_rows(version, [[any_id, *state.identities]])
         unavailable = {as_str(m) for m in rest[len(kinds)]} if store_id else None
         return CustomerSnapshot(active, state, version, rows, unavailable)
 

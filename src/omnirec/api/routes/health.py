@@ -31,9 +31,9 @@ class HealthController(Controller):
     async def ready(self, services: NamedDependency[Services]) -> Response[Readiness]:
         state = services.state
         try:
-            await services.reads.ping()
+            await services.store.ping()
             intact = await state.check()
-            active = await services.reads.active_version()
+            active = await services.store.active_version()
         except StoreUnavailable as exc:
             return _answer(state, "unavailable", detail=str(exc))
         if not intact:

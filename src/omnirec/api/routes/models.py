@@ -22,7 +22,7 @@ class ModelsController(Controller):
     async def active(self, services: NamedDependency[Services]) -> ActiveModel:
         """The version requests use now (503 problem when none is active)."""
         model = await services.models.current()
-        versions = {v.version: v for v in await services.reads.versions()}
+        versions = {v.version: v for v in await services.store.list_versions()}
         info = versions.get(model.version)
         if info is None:
             raise NoActiveModel(f"model version {model.version} is no longer in the store")

@@ -58,7 +58,7 @@ class OffersController(ScopedController, tag="offers", scope="offers"):
     async def _decide(
         self, services: Services, metrics: Metrics, request_id: str, user_id: str, channel: str, n: int
     ) -> NextBestOfferList:
-        store = services.reads.store
+        store = services.store
         payload = await store.get_offer_catalog()
         if payload is None:
             raise UnknownOffer("no offer catalogue is published: run `omnirec offers publish offers.toml`")
