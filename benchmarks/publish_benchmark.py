@@ -84,7 +84,7 @@ async def publish(args: argparse.Namespace, url: str) -> dict[str, Any]:
     for kind in ROW_KINDS:
         rows = next(bundle_rows(bundle, kind, 200))
         names = [keys.row(info.version, kind, i) for i in rows]
-        kinds[kind] = sample_usage(client, names, [len(p) for p in rows.values()])
+        kinds[kind] = sample_usage(client, names, [int(client.strlen(n)) for n in names])  # payload bytes
     arrays = catalogue_arrays(bundle)
     array_raw = sum(int(a.nbytes) for a in arrays.values())
     vec_parts = [keys.array_part(info.version, "item_vectors", 0)]

@@ -20,11 +20,9 @@ from omnirec.bundle import ModelBundle
 from omnirec.bundle.format import MANIFEST_ARRAY, manifest_to_array
 from omnirec.bundle.io import validate_arrays
 from omnirec.errors import BundleError
-from omnirec.store import codec
 from omnirec.store.keys import CUSTOMER_ROW_KINDS
 from omnirec.store.protocol import FeatureStore
-from omnirec.store.records import ModelRows, VersionInfo
-from omnirec.store.rows import model_rows
+from omnirec.store.records import HistoryEntry, ModelRows, VersionInfo
 
 ROW_ARRAYS = ("user_vectors", "history_indptr", "history_items", "history_times", "history_types", "history_channels")
 ROW_KINDS = CUSTOMER_ROW_KINDS  # per-customer rows; item neighbour lists are served from the arrays only
@@ -43,20 +41,20 @@ def catalogue_arrays(bundle: ModelBundle) -> dict[str, np.ndarray]:
     return arrays
 
 
-def bundle_rows(bundle: ModelBundle, kind: str, batch_size: int) -> Iterator[dict[str, bytes]]:
-    """Batches of {customer id: payload} of one row kind ('user' or 'history'), encoded with omnirec.store.codec."""
+def bundle_rows(bundle: ModelBundle, kind: str, batch_size: int) -> Iterator[dict[str, ModelRows]]:
+    """Batches of {customer id: rows} of one row kind: 'user' (the trained vector) or 'history'."""
     if kind == "user":
         user_ids, vectors = bundle["user_ids"].tolist(), bundle["user_vectors"]
         for start in range(0, len(user_ids), batch_size):
             stop = start + batch_size
-            yield {u: codec.encode_vector(v) for u, v in zip(user_ids[start:stop], vectors[start:stop], strict=True)}
+            yield {u: ModelRows(vector=v) for u, v in zip(user_ids[start:stop], vectors[start:stop], strict=True)}
     elif kind == "history":
         yield from _history_rows(bundle, bundle["item_ids"].tolist(), batch_size)
     else:
         raise ValueError(f"unknown row kind {kind!r}; rows are {ROW_KINDS}")
 
 
-def _history_rows(bundle: ModelBundle, item_ids: list[str], batch_size: int) -> Iterator[dict[str, bytes]]:
+def _history_rows(bundle: ModelBundle, item_ids: list[str], batch_size: int) -> Iterator[dict[str, ModelRows]]:
     user_ids, indptr = bundle["user_ids"].tolist(), bundle["history_indptr"]
     items, times = bundle["history_items"], bundle["history_times"]
     types, channels = bundle["history_types"], bundle["history_channels"]
@@ -69,11 +67,9 @@ def _history_rows(bundle: ModelBundle, item_ids: list[str], batch_size: int) -> 
         for u in range(start, stop):
             a, b = int(indptr[u]) - lo, int(indptr[u + 1]) - lo
             if a == b:
-                continue  # no history: no row (the service reads None)
-            entries = [
-                codec.HistoryEntry(item_ids[b_items[j]], b_types[j], b_times[j], b_channels[j]) for j in range(a, b)
-            ]
-            rows[user_ids[u]] = codec.encode_history(entries)
+                continue  # no history: no row (the service reads an empty one)
+            history = [HistoryEntry(item_ids[b_items[j]], b_types[j], b_times[j], b_channels[j]) for j in range(a, b)]
+            rows[user_ids[u]] = ModelRows(history=history)
         yield rows
 
 
@@ -111,19 +107,19 @@ async def publish_bundle(
         digest.update(name.encode() + b"\0" + np.ascontiguousarray(array).tobytes())
         done += 1
         _report(progress, done, total)
-    samples: dict[str, dict[str, bytes]] = {}
+    for name in ROW_ARRAYS:  # what the rows are made of (user_ids is a catalogue array)
+        digest.update(name.encode() + b"\0" + np.ascontiguousarray(bundle[name]).tobytes())
+    samples: dict[str, dict[str, ModelRows]] = {}
     for kind in ROW_KINDS:
         per_row = bundle.n_users
         kind_done = 0
         pending: asyncio.Future[int] | None = None
         try:
-            for rows in bundle_rows(bundle, kind, batch_size):  # encodes the next batch while one is in flight
-                for row_id, payload in rows.items():
-                    digest.update(f"{kind}\0{row_id}\0".encode() + payload)
+            for rows in bundle_rows(bundle, kind, batch_size):  # builds the next batch while one is in flight
                 _sample(samples.setdefault(kind, {}), rows)
                 if pending is not None:
                     written += await pending
-                pending = asyncio.ensure_future(store.write_model_rows(version, kind, rows))
+                pending = asyncio.ensure_future(store.write_model_rows(version, rows))
                 kind_done += batch_size
                 _report(progress, done + min(kind_done, per_row), total)
                 await asyncio.sleep(0)  # let requests run between batches (the embedded store never yields)
@@ -159,25 +155,23 @@ def _report(progress: Progress | None, done: int, total: int) -> None:
         progress(done, total)
 
 
-def _sample(sample: dict[str, bytes], rows: dict[str, bytes]) -> None:
+def _sample(sample: dict[str, ModelRows], rows: dict[str, ModelRows]) -> None:
     """Keep the first few rows of every batch, so the read-back check spans the whole publish."""
     for row_id in itertools.islice(rows, VERIFY_PER_BATCH):
         sample[row_id] = rows[row_id]
 
 
-async def _verify(store: FeatureStore, version: str, bundle: ModelBundle, samples: dict[str, dict[str, bytes]]) -> None:
+async def _verify(
+    store: FeatureStore, version: str, bundle: ModelBundle, samples: dict[str, dict[str, ModelRows]]
+) -> None:
     """Read back the item and user id arrays and a sample of every row kind; any mismatch aborts the publish."""
     ids = await store.read_model_arrays(version, ["item_ids", "user_ids"])
     if ids["item_ids"].shape[0] != bundle.n_items or ids["user_ids"].shape[0] != bundle.n_users:
         raise BundleError(f"publish of {version}: the store holds different item/user counts than the bundle")
     for kind, sample in samples.items():
-        customers = [[row_id] for row_id in sample]
-        written = list(sample.values())
-        nothing: list[bytes | None] = [None] * len(written)
-        want = model_rows(customers, written, nothing) if kind == "user" else model_rows(customers, nothing, written)
-        got = await store.read_model_rows(version, customers)
+        got = await store.read_model_rows(version, [[row_id] for row_id in sample])
         part = (lambda r: ModelRows(vector=r.vector)) if kind == "user" else (lambda r: ModelRows(history=r.history))
-        if [part(r) for r in got] != want:
+        if [part(r) for r in got] != list(sample.values()):
             raise BundleError(f"publish of {version}: {kind} rows read back differ from what was written")
 
 

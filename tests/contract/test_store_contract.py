@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from model_rows import decoded, history_row, vector_row
+from model_rows import rows
 from omnirec.errors import StoreUnavailable
 from omnirec.store.factory import open_store
 from omnirec.store.protocol import FeatureStore
@@ -64,7 +64,7 @@ async def test_versions_lifecycle(store: FeatureStore) -> None:
 
 async def test_writes_need_a_staging_version(store: FeatureStore) -> None:
     with pytest.raises(ValueError):
-        await store.write_model_rows("ghost", "user", {"u": b"x"})
+        await store.write_model_rows("ghost", {"u": rows(1)})
     await publish_tiny(store, "v1")
     with pytest.raises(ValueError):
         await store.write_model_arrays("v1", {"y": np.zeros(2)})
@@ -92,23 +92,23 @@ async def test_arrays_round_trip_including_a_large_one(store: FeatureStore) -> N
 
 async def test_rows_round_trip_and_versions_are_separate(store: FeatureStore) -> None:
     await store.stage_version(info("v1"))
-    rows = {f"id{i}": vector_row(i) for i in range(300)}
-    assert await store.write_model_rows("v1", "user", rows) == sum(len(v) for v in rows.values())
+    vectors = {f"id{i}": rows(i) for i in range(300)}
+    assert await store.write_model_rows("v1", vectors) == 300 * 2 * 4  # float32 pairs
     a, b = ("a", "view", 5, "web"), ("b", "purchase", 6, "store")
-    await store.write_model_rows("v1", "history", {"id1": history_row(a), "id2": history_row(b, a)})
+    await store.write_model_rows("v1", {"id1": rows(None, a), "id2": rows(None, b, a)})  # vectors stay
     await store.stage_version(info("v2"))
-    await store.write_model_rows("v2", "user", {"id1": vector_row(-1)})
-    got = await store.read_model_rows("v1", [[i] for i in [*rows, "absent"]])
-    assert got == [decoded(i, *{1: [a], 2: [b, a]}.get(i, [])) for i in range(300)] + [ModelRows()]
+    await store.write_model_rows("v2", {"id1": rows(-1)})
+    got = await store.read_model_rows("v1", [[i] for i in [*vectors, "absent"]])
+    assert got == [rows(i, *{1: [a], 2: [b, a]}.get(i, [])) for i in range(300)] + [ModelRows()]
     # one customer's ids (canonical first): the first vector found, every id's history in id order
-    assert await store.read_model_rows("v1", [["absent", "id2", "id1"], []]) == [decoded(2, b, a, a), ModelRows()]
-    assert await store.read_model_rows("v2", [["id1"], ["id2"]]) == [decoded(-1), ModelRows()]
+    assert await store.read_model_rows("v1", [["absent", "id2", "id1"], []]) == [rows(2, b, a, a), ModelRows()]
+    assert await store.read_model_rows("v2", [["id1"], ["id2"]]) == [rows(-1), ModelRows()]
     assert await store.read_model_rows("v1", []) == []
 
 
 async def test_restaging_removes_a_half_written_copy(store: FeatureStore, all_keys: object) -> None:
     await store.stage_version(info("v1"))
-    await store.write_model_rows("v1", "user", {"u1": vector_row(1)})
+    await store.write_model_rows("v1", {"u1": rows(1)})
     await store.write_model_arrays("v1", {"x": np.ones(3)})
     await store.stage_version(info("v1"))
     assert await store.read_model_rows("v1", [["u1"]]) == [ModelRows()]

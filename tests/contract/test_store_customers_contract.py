@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from model_rows import decoded, history_row, vector_row
+from model_rows import rows
 from omnirec.errors import InvalidRequest
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import CustomerEvent, ImpressionRequest, ModelRows, VersionInfo
@@ -123,8 +123,7 @@ async def test_erasure_removes_every_key_of_the_customer(
     # the published model holds the customer's trained vector and training history as rows too
     await store.stage_version(VersionInfo(version="v-erase", state="staging", created_at="", published_at=1.0))
     seen = ("a", "view", 1, "web")
-    await store.write_model_rows("v-erase", "user", {i: vector_row(1) for i in ("cust-42", "anon-77", "keep")})
-    await store.write_model_rows("v-erase", "history", {i: history_row(seen) for i in ("cust-42", "anon-77", "keep")})
+    await store.write_model_rows("v-erase", {i: rows(1, seen) for i in ("cust-42", "anon-77", "keep")})
     assert any("cust-42" in k for k in all_keys())
     removed = await store.erase_customer("anon-77")
     assert removed > 0
@@ -136,8 +135,8 @@ async def test_erasure_removes_every_key_of_the_customer(
     assert [e.event.user_id for e in log] == ["keep"]
     assert (await store.scan_customers(None, 10))[0] == ["keep"]
     assert await store.get_customer("keep") != await store.get_customer("cust-42")
-    rows = await store.read_model_rows("v-erase", [["cust-42"], ["anon-77"], ["keep"]])
-    assert rows == [ModelRows(), ModelRows(), decoded(1, seen)]
+    left_rows = await store.read_model_rows("v-erase", [["cust-42"], ["anon-77"], ["keep"]])
+    assert left_rows == [ModelRows(), ModelRows(), rows(1, seen)]
 
 
 async def test_event_log_positions(store: FeatureStore) -> None:

@@ -105,7 +105,7 @@ async def test_a_killed_publish_never_goes_live_and_is_cleaned_up(store: Feature
         version="20250101T000000Z-dead", state="staging", created_at="x", published_at=time.time() - 3600
     )
     await store.stage_version(dead)
-    await store.write_model_rows(dead.version, "user", {"u0": b"partial"})
+    await store.write_model_rows(dead.version, {"u0": ModelRows(vector=np.ones(4, dtype=np.float32))})
     with pytest.raises(ValueError):
         await store.activate(dead.version)
     # a publish that dies half way (process killed, connection lost) stays staging

@@ -11,7 +11,7 @@ import numpy as np
 
 from omnirec.store.keys import CUSTOMER_ROW_KINDS, ERASABLE_IDS, blank_ids
 from omnirec.store.records import ModelRows, VersionInfo
-from omnirec.store.rows import flat_ids, model_rows
+from omnirec.store.rows import flat_ids, model_rows, row_payloads
 
 STAGING = "staging"
 READY = "ready"
@@ -62,11 +62,13 @@ class MemoryModels:
                 stored[name].setflags(write=False)
             return sum(int(a.nbytes) for a in arrays.values())
 
-    async def write_model_rows(self, version: str, kind: str, rows: Mapping[str, bytes]) -> int:
+    async def write_model_rows(self, version: str, rows: Mapping[str, ModelRows]) -> int:
+        payloads = row_payloads(rows)  # stored encoded, as Redis stores them: the same bytes are reported
         with self._lock:
             self._require_state(version, STAGING)
-            self._rows.setdefault(version, {}).setdefault(kind, {}).update(rows)
-            return sum(len(v) for v in rows.values())
+            for kind, by_id in payloads.items():
+                self._rows.setdefault(version, {}).setdefault(kind, {}).update(by_id)
+            return sum(len(p) for by_id in payloads.values() for p in by_id.values())
 
     async def seal_version(self, version: str, info: VersionInfo) -> None:
         with self._lock:

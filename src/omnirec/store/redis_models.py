@@ -12,7 +12,7 @@ from omnirec.store import codec
 from omnirec.store.keys import CUSTOMER_ROW_KINDS, ERASABLE_IDS, blank_ids
 from omnirec.store.records import ModelRows, VersionInfo
 from omnirec.store.redis_base import RedisBase, as_str, translate_errors
-from omnirec.store.rows import flat_ids, model_rows
+from omnirec.store.rows import flat_ids, model_rows, row_payloads
 
 ROW_BATCH = 1000  # keys per MSET
 
@@ -80,13 +80,13 @@ class RedisModels(RedisBase):
         return written
 
     @translate_errors
-    async def write_model_rows(self, version: str, kind: str, rows: Mapping[str, bytes]) -> int:
+    async def write_model_rows(self, version: str, rows: Mapping[str, ModelRows]) -> int:
         await self._require_staging(version)
-        items = list(rows.items())
+        items = [(kind, i, p) for kind, by_id in row_payloads(rows).items() for i, p in by_id.items()]
         for start in range(0, len(items), ROW_BATCH):
             batch = items[start : start + ROW_BATCH]
-            await self._mset({self._keys.row(version, kind, row_id): payload for row_id, payload in batch})
-        return sum(len(payload) for _, payload in items)
+            await self._mset({self._keys.row(version, kind, row_id): payload for kind, row_id, payload in batch})
+        return sum(len(payload) for _, _, payload in items)
 
     @translate_errors
     async def seal_version(self, version: str, info: VersionInfo) -> None:

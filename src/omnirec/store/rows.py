@@ -1,11 +1,18 @@
-"""Per-customer model rows decoded (both backends): the payloads of a customer's ids -> one ModelRows."""
+"""Per-customer model rows in both backends: ModelRows -> payloads per row kind, a customer's payloads -> ModelRows."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from omnirec.store import codec
 from omnirec.store.records import ModelRows
+
+
+def row_payloads(rows: Mapping[str, ModelRows]) -> dict[str, dict[str, bytes]]:
+    """Row kind ('user', 'history') -> {id: payload} of the parts each ModelRows holds."""
+    vectors = {i: codec.encode_vector(r.vector) for i, r in rows.items() if r.vector is not None}
+    histories = {i: codec.encode_history(r.history) for i, r in rows.items() if r.history}
+    return {"user": vectors, "history": histories}
 
 
 def model_rows(
