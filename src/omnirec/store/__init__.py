@@ -1,1 +1,1 @@
-"""The feature store: one domain-level interface, backends picked by URL."""
+"""The feature store: a small Protocol per concern (FeatureStore their union), one wrapper, backends by URL."""

@@ -85,6 +85,8 @@ class ResilientStore:
         return True
 
     def __getattr__(self, name: str) -> Any:
+        if name == "inner":  # not set yet (a copy being built): never recurse
+            raise AttributeError(name)
         target = getattr(self.inner, name)
         bound = CALL_BOUNDS.get(name)
         if bound is None:

@@ -1,5 +1,7 @@
-"""compose_snapshot: CustomerStore.customer_snapshot from the plain store calls (the embedded backend, and
-the Redis backends when their one-round-trip guess is wrong).
+"""compose_snapshot: the request's snapshot (CustomerStore.customer_snapshot) from the plain store calls.
+
+The embedded backend answers with it; the Redis backends fall back on it when their one-round-trip guess
+(a canonical id without linked ids) is wrong.
 
 The rows are read for the version the caller expects to use (`version`); the caller compares it with the
 active version it gets back and reads the rows again for another version when it has to, so a request
