@@ -82,8 +82,8 @@ async def publish(args: argparse.Namespace, url: str) -> dict[str, Any]:
     keys = Keys(PREFIX)
     kinds: dict[str, tuple[float, float]] = {}
     for kind in ROW_KINDS:
-        rows = next(bundle_rows(bundle, kind, 200))
-        names = [keys.row(info.version, kind, i) for i in rows]
+        batch = next(bundle_rows(bundle, kind, 200))
+        names = [n for n in (keys.row(info.version, kind, i) for i in batch.ids) if client.exists(n)]
         kinds[kind] = sample_usage(client, names, [int(client.strlen(n)) for n in names])  # payload bytes
     arrays = catalogue_arrays(bundle)
     array_raw = sum(int(a.nbytes) for a in arrays.values())

@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import time
 from collections.abc import Callable, Iterator
+from typing import Protocol
 
 import numpy as np
 
@@ -21,8 +22,8 @@ from omnirec.bundle.format import MANIFEST_ARRAY, manifest_to_array
 from omnirec.bundle.io import validate_arrays
 from omnirec.errors import BundleError
 from omnirec.store.keys import CUSTOMER_ROW_KINDS
-from omnirec.store.protocol import FeatureStore
-from omnirec.store.records import HistoryEntry, ModelRows, VersionInfo
+from omnirec.store.protocol import Lifecycle, ModelStore
+from omnirec.store.records import ModelRows, ModelRowsBatch, VersionInfo
 
 ROW_ARRAYS = ("user_vectors", "history_indptr", "history_items", "history_times", "history_types", "history_channels")
 ROW_KINDS = CUSTOMER_ROW_KINDS  # per-customer rows; item neighbour lists are served from the arrays only
@@ -30,7 +31,13 @@ STALE_STAGING_SECONDS = 120  # a staging version untouched this long belongs to 
 VERIFY_PER_BATCH = 4  # rows of every written batch read back and compared before sealing
 
 Progress = Callable[[int, int], None]
-MODEL_MARKER = "model"  # FeatureStore.write_marker names (the customer import writes "customers")
+
+
+class PublishTarget(ModelStore, Lifecycle, Protocol):
+    """What publish writes: a model version, then the marker the service's readiness checks."""
+
+
+MODEL_MARKER = "model"  # Lifecycle.write_marker names (the customer import writes "customers")
 
 
 def catalogue_arrays(bundle: ModelBundle) -> dict[str, np.ndarray]:
@@ -41,41 +48,37 @@ def catalogue_arrays(bundle: ModelBundle) -> dict[str, np.ndarray]:
     return arrays
 
 
-def bundle_rows(bundle: ModelBundle, kind: str, batch_size: int) -> Iterator[dict[str, ModelRows]]:
-    """Batches of {customer id: rows} of one row kind: 'user' (the trained vector) or 'history'."""
+def bundle_rows(bundle: ModelBundle, kind: str, batch_size: int) -> Iterator[ModelRowsBatch]:
+    """Batches of customers' rows of one row kind, 'user' (trained vectors) or 'history', sliced from the bundle."""
+    user_ids = bundle["user_ids"].tolist()
     if kind == "user":
-        user_ids, vectors = bundle["user_ids"].tolist(), bundle["user_vectors"]
+        vectors = bundle["user_vectors"]
         for start in range(0, len(user_ids), batch_size):
-            stop = start + batch_size
-            yield {u: ModelRows(vector=v) for u, v in zip(user_ids[start:stop], vectors[start:stop], strict=True)}
+            yield ModelRowsBatch(ids=user_ids[start : start + batch_size], vectors=vectors[start : start + batch_size])
     elif kind == "history":
-        yield from _history_rows(bundle, bundle["item_ids"].tolist(), batch_size)
+        yield from _history_rows(bundle, user_ids, batch_size)
     else:
         raise ValueError(f"unknown row kind {kind!r}; rows are {ROW_KINDS}")
 
 
-def _history_rows(bundle: ModelBundle, item_ids: list[str], batch_size: int) -> Iterator[dict[str, ModelRows]]:
-    user_ids, indptr = bundle["user_ids"].tolist(), bundle["history_indptr"]
-    items, times = bundle["history_items"], bundle["history_times"]
-    types, channels = bundle["history_types"], bundle["history_channels"]
+def _history_rows(bundle: ModelBundle, user_ids: list[str], batch_size: int) -> Iterator[ModelRowsBatch]:
+    item_ids, indptr = bundle["item_ids"], bundle["history_indptr"]
     for start in range(0, len(user_ids), batch_size):
         stop = min(start + batch_size, len(user_ids))
         lo, hi = int(indptr[start]), int(indptr[stop])
-        b_items, b_times = items[lo:hi].tolist(), times[lo:hi].tolist()
-        b_types, b_channels = types[lo:hi].tolist(), channels[lo:hi].tolist()
-        rows = {}
-        for u in range(start, stop):
-            a, b = int(indptr[u]) - lo, int(indptr[u + 1]) - lo
-            if a == b:
-                continue  # no history: no row (the service reads an empty one)
-            history = [HistoryEntry(item_ids[b_items[j]], b_types[j], b_times[j], b_channels[j]) for j in range(a, b)]
-            rows[user_ids[u]] = ModelRows(history=history)
-        yield rows
+        yield ModelRowsBatch(
+            ids=user_ids[start:stop],
+            indptr=(indptr[start : stop + 1] - lo).tolist(),
+            items=item_ids[bundle["history_items"][lo:hi]].tolist(),
+            types=bundle["history_types"][lo:hi].tolist(),
+            times=bundle["history_times"][lo:hi].tolist(),
+            channels=bundle["history_channels"][lo:hi].tolist(),
+        )
 
 
 async def publish_bundle(
     bundle: ModelBundle,
-    store: FeatureStore,
+    store: PublishTarget,
     *,
     activate: bool = True,
     batch_size: int = 2000,
@@ -113,21 +116,21 @@ async def publish_bundle(
     for kind in ROW_KINDS:
         per_row = bundle.n_users
         kind_done = 0
-        pending: asyncio.Future[int] | None = None
+        in_flight: list[asyncio.Future[int]] = []  # at most two: one batch encodes while the other is sent
         try:
-            for rows in bundle_rows(bundle, kind, batch_size):  # builds the next batch while one is in flight
+            for rows in bundle_rows(bundle, kind, batch_size):
                 _sample(samples.setdefault(kind, {}), rows)
-                if pending is not None:
-                    written += await pending
-                pending = asyncio.ensure_future(store.write_model_rows(version, rows))
+                in_flight.append(asyncio.ensure_future(store.write_model_rows(version, rows)))
+                await asyncio.sleep(0)  # let it start (and let requests run: the embedded store never yields)
+                if len(in_flight) == 2:
+                    written += await in_flight.pop(0)
                 kind_done += batch_size
                 _report(progress, done + min(kind_done, per_row), total)
-                await asyncio.sleep(0)  # let requests run between batches (the embedded store never yields)
-            if pending is not None:
-                written += await pending
+            while in_flight:
+                written += await in_flight.pop(0)
         except BaseException:
-            if pending is not None and not pending.done():
-                pending.cancel()
+            for task in in_flight:
+                task.cancel()
             raise
         done += per_row
     await _verify(store, version, bundle, samples)
@@ -155,14 +158,14 @@ def _report(progress: Progress | None, done: int, total: int) -> None:
         progress(done, total)
 
 
-def _sample(sample: dict[str, ModelRows], rows: dict[str, ModelRows]) -> None:
+def _sample(sample: dict[str, ModelRows], rows: ModelRowsBatch) -> None:
     """Keep the first few rows of every batch, so the read-back check spans the whole publish."""
-    for row_id in itertools.islice(rows, VERIFY_PER_BATCH):
-        sample[row_id] = rows[row_id]
+    for k, row_id in enumerate(itertools.islice(rows.ids, VERIFY_PER_BATCH)):
+        sample[row_id] = rows.row(k)
 
 
 async def _verify(
-    store: FeatureStore, version: str, bundle: ModelBundle, samples: dict[str, dict[str, ModelRows]]
+    store: ModelStore, version: str, bundle: ModelBundle, samples: dict[str, dict[str, ModelRows]]
 ) -> None:
     """Read back the item and user id arrays and a sample of every row kind; any mismatch aborts the publish."""
     ids = await store.read_model_arrays(version, ["item_ids", "user_ids"])
@@ -176,7 +179,7 @@ async def _verify(
 
 
 async def cleanup_stale_staging(
-    store: FeatureStore, *, keep: str = "", older_than: float = STALE_STAGING_SECONDS
+    store: ModelStore, *, keep: str = "", older_than: float = STALE_STAGING_SECONDS
 ) -> list[str]:
     """Delete staging versions (dead publishes) started more than `older_than` seconds ago."""
     cutoff = time.time() - older_than
@@ -190,7 +193,7 @@ async def cleanup_stale_staging(
     return stale
 
 
-async def prune_versions(store: FeatureStore, *, keep_versions: int, grace_seconds: int) -> list[str]:
+async def prune_versions(store: ModelStore, *, keep_versions: int, grace_seconds: int) -> list[str]:
     """Delete ready versions beyond the `keep_versions` newest non-active ones, once out of use for the grace."""
     active = await store.active_version()
     ready = [v for v in await store.list_versions() if v.state == "ready" and v.version != active]

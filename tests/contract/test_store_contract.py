@@ -11,7 +11,7 @@ from model_rows import rows
 from omnirec.errors import StoreUnavailable
 from omnirec.store.factory import open_store
 from omnirec.store.protocol import FeatureStore
-from omnirec.store.records import ModelRows, VersionInfo
+from omnirec.store.records import ModelRows, ModelRowsBatch, VersionInfo
 from redis_servers import RedisServer, free_port
 
 pytestmark = pytest.mark.anyio
@@ -64,7 +64,7 @@ async def test_versions_lifecycle(store: FeatureStore) -> None:
 
 async def test_writes_need_a_staging_version(store: FeatureStore) -> None:
     with pytest.raises(ValueError):
-        await store.write_model_rows("ghost", {"u": rows(1)})
+        await store.write_model_rows("ghost", ModelRowsBatch.of({"u": rows(1)}))
     await publish_tiny(store, "v1")
     with pytest.raises(ValueError):
         await store.write_model_arrays("v1", {"y": np.zeros(2)})
@@ -93,11 +93,13 @@ async def test_arrays_round_trip_including_a_large_one(store: FeatureStore) -> N
 async def test_rows_round_trip_and_versions_are_separate(store: FeatureStore) -> None:
     await store.stage_version(info("v1"))
     vectors = {f"id{i}": rows(i) for i in range(300)}
-    assert await store.write_model_rows("v1", vectors) == 300 * 2 * 4  # float32 pairs
+    assert await store.write_model_rows("v1", ModelRowsBatch.of(vectors)) == 300 * 2 * 4  # float32 pairs
     a, b = ("a", "view", 5, "web"), ("b", "purchase", 6, "store")
-    await store.write_model_rows("v1", {"id1": rows(None, a), "id2": rows(None, b, a)})  # vectors stay
+    await store.write_model_rows(
+        "v1", ModelRowsBatch.of({"id1": rows(None, a), "id2": rows(None, b, a)})
+    )  # vectors stay
     await store.stage_version(info("v2"))
-    await store.write_model_rows("v2", {"id1": rows(-1)})
+    await store.write_model_rows("v2", ModelRowsBatch.of({"id1": rows(-1)}))
     got = await store.read_model_rows("v1", [[i] for i in [*vectors, "absent"]])
     assert got == [rows(i, *{1: [a], 2: [b, a]}.get(i, [])) for i in range(300)] + [ModelRows()]
     # one customer's ids (canonical first): the first vector found, every id's history in id order
@@ -108,7 +110,7 @@ async def test_rows_round_trip_and_versions_are_separate(store: FeatureStore) ->
 
 async def test_restaging_removes_a_half_written_copy(store: FeatureStore, all_keys: object) -> None:
     await store.stage_version(info("v1"))
-    await store.write_model_rows("v1", {"u1": rows(1)})
+    await store.write_model_rows("v1", ModelRowsBatch.of({"u1": rows(1)}))
     await store.write_model_arrays("v1", {"x": np.ones(3)})
     await store.stage_version(info("v1"))
     assert await store.read_model_rows("v1", [["u1"]]) == [ModelRows()]

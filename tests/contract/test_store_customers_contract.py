@@ -9,7 +9,7 @@ import pytest
 from model_rows import rows
 from omnirec.errors import InvalidRequest
 from omnirec.store.protocol import FeatureStore
-from omnirec.store.records import CustomerEvent, ImpressionRequest, ModelRows, VersionInfo
+from omnirec.store.records import CustomerEvent, ImpressionRequest, ModelRows, ModelRowsBatch, VersionInfo
 
 pytestmark = pytest.mark.anyio
 
@@ -123,7 +123,9 @@ async def test_erasure_removes_every_key_of_the_customer(
     # the published model holds the customer's trained vector and training history as rows too
     await store.stage_version(VersionInfo(version="v-erase", state="staging", created_at="", published_at=1.0))
     seen = ("a", "view", 1, "web")
-    await store.write_model_rows("v-erase", {i: rows(1, seen) for i in ("cust-42", "anon-77", "keep")})
+    await store.write_model_rows(
+        "v-erase", ModelRowsBatch.of({i: rows(1, seen) for i in ("cust-42", "anon-77", "keep")})
+    )
     assert any("cust-42" in k for k in all_keys())
     removed = await store.erase_customer("anon-77")
     assert removed > 0

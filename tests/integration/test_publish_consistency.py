@@ -14,7 +14,7 @@ from omnirec.errors import BundleError
 from omnirec.publishing import cleanup_stale_staging, publish_bundle
 from omnirec.store.factory import open_store
 from omnirec.store.protocol import FeatureStore
-from omnirec.store.records import ModelRows, VersionInfo
+from omnirec.store.records import ModelRows, ModelRowsBatch, VersionInfo
 
 pytestmark = pytest.mark.anyio
 V1, V2, V3 = "20260101T000000Z-00000001", "20260102T000000Z-00000002", "20260103T000000Z-00000003"
@@ -105,7 +105,7 @@ async def test_a_killed_publish_never_goes_live_and_is_cleaned_up(store: Feature
         version="20250101T000000Z-dead", state="staging", created_at="x", published_at=time.time() - 3600
     )
     await store.stage_version(dead)
-    await store.write_model_rows(dead.version, {"u0": ModelRows(vector=np.ones(4, dtype=np.float32))})
+    await store.write_model_rows(dead.version, ModelRowsBatch(ids=["u0"], vectors=np.ones((1, 4), dtype=np.float32)))
     with pytest.raises(ValueError):
         await store.activate(dead.version)
     # a publish that dies half way (process killed, connection lost) stays staging

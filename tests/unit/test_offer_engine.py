@@ -19,7 +19,7 @@ from omnirec.offers.feedback import record_offer_feedback
 from omnirec.offers.ranking import OfferDecision
 from omnirec.scoring import Catalog
 from omnirec.store.memory import MemoryStore
-from omnirec.store.records import ModelRows, VersionInfo
+from omnirec.store.records import ModelRowsBatch, VersionInfo
 
 T = TypeVar("T")
 THREE = """
@@ -129,7 +129,7 @@ def test_model_affinity_ranks_what_the_customer_likes() -> None:
         info = VersionInfo(version=model.version, state="staging", created_at="t", published_at=0.0)
         await store.stage_version(info)
         cat_lover = model.vectors[model.index[items_in("pets/cat/food")[0]]]
-        await store.write_model_rows(model.version, {"c1": ModelRows(vector=cat_lover)})
+        await store.write_model_rows(model.version, ModelRowsBatch(ids=["c1"], vectors=cat_lover[None, :]))
         return await nbo(store, offers, "c1", n=2, model=model)
 
     cat, sofa = run(scenario())

@@ -1,6 +1,6 @@
 """Optional per-API-key rate limit (Settings.rate_limit_per_minute), counted in the feature store.
 
-The count lives in the store (`FeatureStore.count_request`: one atomic script on Redis), so every worker
+The count lives in the store (`RateLimits.count_request`: one atomic script on Redis), so every worker
 and every replica takes from one budget per key. A key may send its minute's allowance at once; the
 window starts at its first request, and a request past the allowance answers 429 with Retry-After
 (problem details, through the app's HTTP error handler). With authentication off the client address
@@ -22,7 +22,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from omnirec.api.auth import SCOPE_OPT
 from omnirec.errors import StoreUnavailable
-from omnirec.store.protocol import FeatureStore
+from omnirec.store.protocol import RateLimits
 
 WINDOW_MS = 60_000
 
@@ -39,7 +39,7 @@ class RateLimiter:
     def enabled(self) -> bool:
         return self.per_window > 0
 
-    async def take(self, store: FeatureStore, client: str) -> float:
+    async def take(self, store: RateLimits, client: str) -> float:
         """Count the request in the store (StoreUnavailable when it cannot: see `fail_open`)."""
         counted = await store.count_request(client, self.window_ms)
         return 0.0 if counted.count <= self.per_window else counted.reset_ms / 1000

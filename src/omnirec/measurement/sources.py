@@ -7,13 +7,13 @@ import math
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from omnirec.store.protocol import FeatureStore
+from omnirec.store.protocol import CustomerStore, EventLog
 from omnirec.store.records import CustomerEvent, ImpressionRecord
 
 PAGE = 5000
 
 
-async def read_all_impressions(store: FeatureStore) -> list[ImpressionRecord]:
+async def read_all_impressions(store: EventLog) -> list[ImpressionRecord]:
     out: list[ImpressionRecord] = []
     after: str | None = None
     while True:
@@ -24,7 +24,7 @@ async def read_all_impressions(store: FeatureStore) -> list[ImpressionRecord]:
         after = page[-1].position
 
 
-async def read_all_events(store: FeatureStore) -> list[CustomerEvent]:
+async def read_all_events(store: EventLog) -> list[CustomerEvent]:
     out: list[CustomerEvent] = []
     after: str | None = None
     while True:
@@ -60,6 +60,6 @@ def events_from_folder(folder: Path, warn: Callable[[str], None]) -> list[Custom
     return out
 
 
-async def identity_map(store: FeatureStore, ids: Iterable[str]) -> dict[str, str]:
+async def identity_map(store: CustomerStore, ids: Iterable[str]) -> dict[str, str]:
     """Each id -> its canonical customer id now (itself when unlinked)."""
     return {any_id: await store.resolve_customer(any_id) for any_id in sorted(set(ids))}

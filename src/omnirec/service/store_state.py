@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 
 from omnirec.errors import StoreUnavailable
-from omnirec.store.protocol import FeatureStore
+from omnirec.store.protocol import Lifecycle
 
 log = logging.getLogger("omnirec.store")
 
@@ -25,7 +25,7 @@ CHECK_INTERVAL_S = 0.5  # how often the running service reads the marker (a rest
 class StoreState:
     """What the service knows about the store's data (the marker) and its persistence (read at start)."""
 
-    store: FeatureStore
+    store: Lifecycle
     seen: set[str] = field(default_factory=set)  # marker names this process has seen
     missing: list[str] = field(default_factory=list)  # names seen before and gone now: the data is lost
     durable: bool | None = None  # None until the persistence was read

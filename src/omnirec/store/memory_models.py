@@ -10,7 +10,7 @@ import msgspec
 import numpy as np
 
 from omnirec.store.keys import CUSTOMER_ROW_KINDS, ERASABLE_IDS, blank_ids
-from omnirec.store.records import ModelRows, VersionInfo
+from omnirec.store.records import ModelRows, ModelRowsBatch, VersionInfo
 from omnirec.store.rows import flat_ids, model_rows, row_payloads
 
 STAGING = "staging"
@@ -62,7 +62,7 @@ class MemoryModels:
                 stored[name].setflags(write=False)
             return sum(int(a.nbytes) for a in arrays.values())
 
-    async def write_model_rows(self, version: str, rows: Mapping[str, ModelRows]) -> int:
+    async def write_model_rows(self, version: str, rows: ModelRowsBatch) -> int:
         payloads = row_payloads(rows)  # stored encoded, as Redis stores them: the same bytes are reported
         with self._lock:
             self._require_state(version, STAGING)

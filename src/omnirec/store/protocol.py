@@ -83,9 +83,9 @@ class ModelStore(Protocol):
         """Store whole arrays of a staging version (catalogue-level data); returns bytes written."""
 
     @bulk
-    async def write_model_rows(self, version: str, rows: Mapping[str, records.ModelRows]) -> int:
-        """Store per-id rows of a staging version: the parts each holds (a trained vector, a non-empty training
-        history) are written, absent parts left as they are; returns the payload bytes written."""
+    async def write_model_rows(self, version: str, rows: records.ModelRowsBatch) -> int:
+        """Store per-customer rows of a staging version: the parts the batch holds (trained vectors, non-empty
+        training histories) are written, absent parts left as they are; returns the payload bytes written."""
 
     @bulk
     async def seal_version(self, version: str, info: records.VersionInfo) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -180,6 +181,52 @@ class ModelRows:
         return same_vector and self.history == other.history
 
     __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class ModelRowsBatch:
+    """Rows of many customers of one model version, columnar as the bundle holds them (what publish writes).
+
+    Customer ids[k] has the trained vector vectors[k] (no vectors: none written) and the training history
+    entries indptr[k]:indptr[k + 1] of items / types / times / channels (no indptr: none written)."""
+
+    ids: Sequence[str]
+    vectors: np.ndarray | None = None
+    indptr: Sequence[int] | None = None
+    items: Sequence[str] = ()
+    types: Sequence[str] = ()
+    times: Sequence[int] = ()
+    channels: Sequence[str] = ()
+
+    def row(self, k: int) -> ModelRows:
+        """Customer ids[k]'s rows as a record."""
+        vector = None if self.vectors is None else self.vectors[k]
+        if self.indptr is None:
+            return ModelRows(vector)
+        a, b = self.indptr[k], self.indptr[k + 1]
+        columns = (self.items[a:b], self.types[a:b], self.times[a:b], self.channels[a:b])
+        return ModelRows(vector, [HistoryEntry(*entry) for entry in zip(*columns, strict=True)])
+
+    @classmethod
+    def of(cls, rows: Mapping[str, ModelRows]) -> ModelRowsBatch:
+        """A batch from row records (tests, small writes): vectors when every row has one, histories always."""
+        records = list(rows.values())
+        with_vector = [r.vector for r in records if r.vector is not None]
+        if with_vector and len(with_vector) < len(records):
+            raise ValueError("a batch holds a vector for every customer or for none")
+        history = [entry for r in records for entry in r.history]
+        indptr = [0]
+        for r in records:
+            indptr.append(indptr[-1] + len(r.history))
+        return cls(
+            ids=list(rows),
+            vectors=np.stack(with_vector) if with_vector else None,
+            indptr=indptr,
+            items=[h.item_id for h in history],
+            types=[h.event_type for h in history],
+            times=[h.timestamp for h in history],
+            channels=[h.channel for h in history],
+        )
 
 
 @dataclass(frozen=True)

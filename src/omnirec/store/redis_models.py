@@ -10,7 +10,7 @@ import numpy as np
 
 from omnirec.store import codec
 from omnirec.store.keys import CUSTOMER_ROW_KINDS, ERASABLE_IDS, blank_ids
-from omnirec.store.records import ModelRows, VersionInfo
+from omnirec.store.records import ModelRows, ModelRowsBatch, VersionInfo
 from omnirec.store.redis_base import RedisBase, as_str, translate_errors
 from omnirec.store.rows import flat_ids, model_rows, row_payloads
 
@@ -80,7 +80,7 @@ class RedisModels(RedisBase):
         return written
 
     @translate_errors
-    async def write_model_rows(self, version: str, rows: Mapping[str, ModelRows]) -> int:
+    async def write_model_rows(self, version: str, rows: ModelRowsBatch) -> int:
         await self._require_staging(version)
         items = [(kind, i, p) for kind, by_id in row_payloads(rows).items() for i, p in by_id.items()]
         for start in range(0, len(items), ROW_BATCH):

@@ -22,7 +22,7 @@ from redis.backoff import NoBackoff
 
 from omnirec.store import codec
 from omnirec.store import customer_rules as rules
-from omnirec.store.keys import CUSTOMER_ROW_KINDS, DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
+from omnirec.store.keys import DEDUP_MAX, IMPRESSION_RETENTION_SECONDS
 from omnirec.store.protocol import BULK_TIMEOUT_MS
 from omnirec.store.records import (
     AppendResult,
@@ -37,7 +37,7 @@ from omnirec.store.redis_base import as_str, translate_errors
 from omnirec.store.redis_customers import CUSTOMER_READS, STATE_FIELDS, RedisCustomers
 from omnirec.store.redis_impressions import EVENT_FIELD, RedisImpressions
 from omnirec.store.rows import model_rows
-from omnirec.store.snapshot import compose_snapshot
+from omnirec.store.snapshot import ROW_KINDS, compose_snapshot
 
 SNAPSHOT_HASHES = range(3, 8)  # positions of the customer's hashes among the snapshot script's replies
 MAX_CONNECTIONS = 128  # per process (per node on a cluster); beyond it a call waits up to the timeout
@@ -87,7 +87,7 @@ class RedisStore(RedisCustomers, RedisImpressions):
         calls'.
         """
         k = self._keys
-        kinds = CUSTOMER_ROW_KINDS if version else ()
+        kinds = ROW_KINDS if version else ()
         keys = [k.active(), k.customer(any_id, "alias"), *(k.customer(any_id, f) for f in STATE_FIELDS)]
         keys += [k.row(version or "", kind, any_id) for kind in kinds]
         if store_id:
@@ -108,7 +108,7 @@ class RedisStore(RedisCustomers, RedisImpressions):
         pipe.get(k.active())
         pipe.get(k.customer(any_id, "alias"))
         self._queue_customer(pipe, any_id)
-        kinds = CUSTOMER_ROW_KINDS if version else ()
+        kinds = ROW_KINDS if version else ()
         for kind in kinds:
             pipe.get(k.row(version or "", kind, any_id))
         if store_id:
