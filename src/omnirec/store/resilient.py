@@ -117,7 +117,8 @@ class ResilientStore:
             raise StoreUnavailable(f"feature store unavailable ({self.health.last_error}); not tried: {name}")
         timeout_s = self.bounds_s[bound]
         try:
-            result = await asyncio.wait_for(target(*args, **kwargs), timeout_s)
+            async with asyncio.timeout(timeout_s):  # not wait_for: on 3.11 it can swallow a cancellation
+                result = await target(*args, **kwargs)
         except TimeoutError:
             message = f"{name} took longer than {timeout_s * 1000:.0f} ms"
             if bound == "read":
@@ -137,7 +138,8 @@ class ResilientStore:
     async def _release(self, target: Callable[..., Awaitable[None]], args: tuple[Any, ...], kwargs: Any) -> None:
         # closing a store that is gone has nothing left to release
         with contextlib.suppress(TimeoutError, StoreUnavailable, OSError):
-            await asyncio.wait_for(target(*args, **kwargs), self.bounds_s["release"])
+            async with asyncio.timeout(self.bounds_s["release"]):
+                await target(*args, **kwargs)
 
 
 def resilient(store: S, timeout_ms: int, **options: Any) -> S:
