@@ -25,7 +25,8 @@ class CustomerService:
         state = await self._store.get_customer(customer_id)
         return IdentityLinked(customer_id=state.customer_id, identities=state.identities)
 
-    async def set_consent(self, user_id: str, consent: Mapping[str, bool]) -> ConsentState:
+    async def update_consent(self, user_id: str, consent: Mapping[str, bool]) -> ConsentState:
+        """Validate the purposes against the settings' bounds, then store them (the customer's full consent back)."""
         if not consent:
             raise InvalidRequest('send at least one purpose, e.g. {"personalization": false}')
         limit, name_bytes = self._settings.max_consent_purposes, self._settings.max_purpose_bytes

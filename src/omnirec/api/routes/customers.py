@@ -39,7 +39,7 @@ class CustomersController(Controller):
         self, user_id: PathId, data: JSONBody[dict[str, bool]], customers: NamedDependency[CustomerService]
     ) -> ConsentState:
         """E.g. {"personalization": false, "email": true}; without personalization consent lists are popular only."""
-        return await customers.set_consent(user_id, data)
+        return await customers.update_consent(user_id, data)
 
     @delete(
         "/v1/users/{user_id:str}",
