@@ -33,6 +33,7 @@ from omnirec.scoring.history_features import (
 from omnirec.scoring.item_filter import ItemFilter
 from omnirec.scoring.query import event_weights, query_vector
 from omnirec.scoring.request import EXCLUDE_MODES, RankRequest
+from omnirec.scoring.segments import top_per_customer
 from omnirec.vocabulary import ModelStrategy
 
 MODEL, HISTORY, COOCCURRENCE, POPULARITY = range(4)
@@ -115,15 +116,6 @@ def _unique(values: np.ndarray) -> np.ndarray:
     if ordered.size:
         ordered = ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
     return ordered
-
-
-def _top_per_customer(keys: np.ndarray, scores: np.ndarray, n_items: int, n: int) -> np.ndarray:
-    """Of (customer, item) keys, each customer's n best by score (ties: lower item), as keys."""
-    customer = keys // n_items
-    order = np.lexsort((-scores, customer))  # stable: ties stay in key (item) order
-    ranked = customer[order]
-    first = np.searchsorted(ranked, ranked, side="left")
-    return keys[order[np.arange(order.shape[0]) - first < n]]
 
 
 def _sums(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
@@ -311,7 +303,7 @@ def build_candidates(catalog: Catalog, contexts: Sequence[UserContext], request:
     evidence = (history.scores > 0) | (history.occasions > 0) | (history.values[:, _H["interest"]] > 0)
     pool_keys[1].append(history.keys[allowed(history.keys) & evidence])
     cooc_ok = allowed(cooc.keys)  # co-occurring items: each customer's n_model strongest
-    pool_keys[2].append(_top_per_customer(cooc.keys[cooc_ok], cooc.scores[cooc_ok], n_items, n_model))
+    pool_keys[2].append(top_per_customer(cooc.keys[cooc_ok], cooc.scores[cooc_ok], n_items, n_model))
     pools = [np.concatenate([*p, np.empty(0, np.int64)]).astype(np.int64) for p in pool_keys]
     keys = _unique(np.concatenate(pools))
     sources = np.zeros(keys.shape[0], dtype=np.uint8)
