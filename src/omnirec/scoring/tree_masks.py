@@ -1,0 +1,151 @@
+"""Leaf masks of a tree ensemble: every tree scored at once per row, with a binary search per feature.
+
+The exit leaf of a row in a tree is the leftmost leaf that none of the row's "right turns" rules out: a
+split the row passes to the right (x > threshold) removes the leaves of its left subtree (QuickScorer,
+Lucchese et al., SIGIR 2015). With each tree's leaves numbered left to right as bits of one integer, the
+row's exit leaf is the lowest bit left after ANDing the masks of its right turns. The right turns of a
+row on a feature are the splits on it whose threshold is below the row's value: a prefix of that
+feature's splits sorted by threshold, so one table row per (feature, prefix length) holds their masks
+already ANDed per tree, and a row costs one binary search and one table-row AND per feature.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from omnirec.bundle.format import TreeEnsemble
+
+MASK_TYPES = (np.uint8, np.uint16, np.uint32, np.uint64)  # the narrowest that holds a tree's leaves is used
+
+
+@dataclass(frozen=True)
+class FeatureSplits:
+    """Every split on one feature, thresholds ascending, and the trees' masks after each prefix of them."""
+
+    column: int  # the feature's column in the caller's matrix
+    thresholds: np.ndarray  # float64 (splits,), ascending
+    masks: np.ndarray  # (splits + 1, trees): row c = AND of the first c splits' masks, per tree
+
+
+@dataclass(frozen=True)
+class LeafMasks:
+    features: tuple[FeatureSplits, ...]
+    values: np.ndarray  # float64 (trees * bits,): leaf value at tree * bits + leaf bit (0: never reached)
+    offsets: np.ndarray  # int64 (trees,): tree * bits
+    ones: np.ndarray  # (trees,) every bit set: no right turn yet
+    lowest_bit: np.ndarray | None  # int64 per mask value (masks of up to 16 bits): its lowest set bit
+
+    @classmethod
+    def of(cls, ensemble: TreeEnsemble, columns: np.ndarray) -> LeafMasks | None:
+        """The masks of `ensemble` (feature f read from column columns[f]); None if a tree has over 64 leaves."""
+        left, right = ensemble.left, ensemble.right
+        n_trees = ensemble.n_trees
+        leaf_tree = np.full(len(ensemble.leaf_value), -1, dtype=np.int64)  # -1: in no tree
+        leaf_bit = np.zeros(len(ensemble.leaf_value), dtype=np.int64)
+        split_tree = np.zeros(len(ensemble.split_feature), dtype=np.int64)
+        left_leaves: list[list[int]] = [[] for _ in ensemble.split_feature]  # leaves of each split's left subtree
+        widest = 1
+        for tree, root in enumerate(ensemble.roots):
+            order = _leaves_left_to_right(root, left, right)
+            widest = max(widest, len(order))
+            leaf_tree[order] = tree
+            leaf_bit[order] = np.arange(len(order))
+            for split in _splits(root, left, right):
+                split_tree[split] = tree
+                left_leaves[split] = _leaves_left_to_right(left[split], left, right)
+        dtype = next((t for t in MASK_TYPES if widest <= np.iinfo(t).bits), None)
+        if dtype is None:
+            return None
+        bits = np.iinfo(dtype).bits
+        ones = np.full(n_trees, np.iinfo(dtype).max, dtype=dtype)
+        split_mask = np.array(
+            [ones[0] ^ dtype(sum(1 << int(leaf_bit[leaf]) for leaf in leaves)) for leaves in left_leaves], dtype=dtype
+        )
+        feature = np.array(ensemble.split_feature, dtype=np.int64)
+        threshold = np.array(ensemble.threshold, dtype=np.float64)
+        features = []
+        for f in np.unique(feature).tolist():
+            splits = np.flatnonzero(feature == f)
+            splits = splits[np.argsort(threshold[splits], kind="stable")]
+            masks = np.repeat(ones[None, :], splits.shape[0] + 1, axis=0)
+            for c, split in enumerate(splits.tolist(), start=1):
+                masks[c:, split_tree[split]] &= split_mask[split]
+            features.append(FeatureSplits(int(columns[f]), threshold[splits], masks))
+        values = np.zeros(n_trees * bits, dtype=np.float64)
+        reached = leaf_tree >= 0
+        values[leaf_tree[reached] * bits + leaf_bit[reached]] = np.array(ensemble.leaf_value, dtype=np.float64)[reached]
+        offsets = np.arange(n_trees, dtype=np.int64) * bits
+        lowest_bit = None
+        if bits <= 16:  # a 512 kB table is faster than the bit arithmetic
+            every = np.arange(1 << bits, dtype=np.int64)
+            lowest_bit = np.zeros(1 << bits, dtype=np.int64)
+            lowest_bit[1:] = (((every & -every)[1:].astype(np.float64).view(np.int64)) >> 52) - 1023
+        return cls(tuple(features), values, offsets, ones, lowest_bit)
+
+    def predict(self, rows: np.ndarray, block: int) -> np.ndarray:
+        """Score per row of `rows` (float64 rows x columns): the leaf values added tree by tree in order.
+
+        Rows go `block` at a time through work arrays allocated once per call: fresh arrays of this size
+        per block are mapped and faulted in anew by the allocator each time, which costs as much as the
+        scoring itself.
+        """
+        n_rows, n_trees = rows.shape[0], self.ones.shape[0]
+        out = np.empty(n_rows, dtype=np.float64)
+        block = min(block, n_rows)
+        columns_buf = np.empty((rows.shape[1], block), dtype=np.float64)
+        exits_buf = np.empty((block, n_trees), dtype=self.ones.dtype)
+        turns_buf = np.empty((block, n_trees), dtype=self.ones.dtype)
+        leaf_buf = np.empty((block, n_trees), dtype=np.int64)
+        values_buf = np.empty((block, n_trees), dtype=np.float64)
+        by_tree_buf = np.empty((n_trees, block), dtype=np.float64)
+        for start in range(0, n_rows, block):
+            part = rows[start : start + block]
+            n = part.shape[0]
+            columns, exits, turns = columns_buf[:, :n], exits_buf[:n], turns_buf[:n]
+            leaf, values, by_tree = leaf_buf[:n], values_buf[:n], by_tree_buf[:, :n]
+            np.copyto(columns, part.T)  # one contiguous array per feature for its binary search
+            if np.isnan(columns).any():  # NaN > threshold is False: NaN turns left everywhere, as -inf does
+                columns[np.isnan(columns)] = -np.inf
+            exits[...] = self.ones
+            for split in self.features:
+                # side="left": the number of thresholds strictly below the value, the splits turned right at.
+                split.masks.take(np.searchsorted(split.thresholds, columns[split.column]), axis=0, out=turns)
+                exits &= turns
+            if self.lowest_bit is not None:
+                self.lowest_bit.take(exits, out=leaf)
+            else:  # the lowest set bit alone is a power of two; its bit number is its float exponent
+                low = exits & (~exits + exits.dtype.type(1))
+                leaf[...] = (low.astype(np.float64).view(np.int64) >> 52) - 1023
+            leaf += self.offsets
+            self.values.take(leaf, out=values)
+            np.copyto(by_tree, values.T)
+            total = out[start : start + n]
+            total[...] = by_tree[0]
+            for tree in range(1, n_trees):  # tree by tree, in order: the sum LightGBM computes
+                total += by_tree[tree]
+        return out
+
+
+def _leaves_left_to_right(child: int, left: tuple[int, ...], right: tuple[int, ...]) -> list[int]:
+    """Leaf numbers under `child` (a split index, or ~leaf), leftmost first."""
+    leaves, stack = [], [child]
+    while stack:
+        node = stack.pop()
+        if node < 0:
+            leaves.append(~node)
+        else:
+            stack += (right[node], left[node])
+    return leaves
+
+
+def _splits(child: int, left: tuple[int, ...], right: tuple[int, ...]) -> list[int]:
+    """Split indices under `child`."""
+    splits, stack = [], [child]
+    while stack:
+        node = stack.pop()
+        if node >= 0:
+            splits.append(node)
+            stack += (right[node], left[node])
+    return splits
