@@ -91,3 +91,24 @@ def test_bundle_contexts_equal_the_general_builder() -> None:
         np.testing.assert_array_equal(fast.times, general.times)
         assert (fast.types, fast.channels, fast.purchases) == (general.types, general.channels, general.purchases)
         np.testing.assert_array_equal(fast.user_vector, general.user_vector)
+
+
+def test_each_customer_gets_the_k_best_finite_scores_ties_to_the_lower_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    """rank_batch's selection equals a full sort by (customer, -score, item) with non-finite scores dropped."""
+    from omnirec.scoring import ranker
+
+    catalog, contexts = catalog_and_contexts(False)
+    request = RankRequest(now=NOW, k=6, exclude="none")
+    batch = build_candidates(catalog, contexts, request)
+    rng = np.random.default_rng(2)
+    scores = np.round(rng.random(batch.candidates.shape[0]) * 8) / 8  # many ties
+    scores[rng.random(scores.shape[0]) < 0.1] = np.nan
+    scores[rng.random(scores.shape[0]) < 0.05] = np.inf
+    scores[rng.random(scores.shape[0]) < 0.05] = -np.inf
+    monkeypatch.setattr(ranker, "score_candidates", lambda *args: scores)
+    rankings = rank_batch(catalog, contexts, request)
+    order = np.lexsort((batch.candidates, -scores, batch.customer))  # NaN last
+    for b, ranking in enumerate(rankings):
+        mine = order[batch.customer[order] == b][: request.k]
+        expected = batch.candidates[mine[np.isfinite(scores[mine])]]
+        assert [item.index for item in ranking.items] == expected.tolist()

@@ -32,6 +32,7 @@ from omnirec.scoring.feature_names import COMPONENTS, FEATURE_INDEX, FEATURES
 from omnirec.scoring.history_features import HISTORY_FEATURES, purchase_occasions
 from omnirec.scoring.item_filter import ItemFilter
 from omnirec.scoring.request import RankRequest
+from omnirec.scoring.segments import best_of_each
 from omnirec.vocabulary import ModelStrategy, Source
 
 __all__ = ["GENERATORS", "Components", "RankRequest", "RankedItem", "Ranking", "rank_batch", "rank_for_user"]
@@ -143,10 +144,11 @@ def rank_batch(
     batch = build_candidates(catalog, contexts, request)
     weights = feature_weights(catalog.params)
     scores = score_candidates(catalog, batch.matrix, weights)
-    # Per customer: best score first, ties by lower item index; non-finite scores never ranked.
-    order = np.lexsort((batch.candidates, -scores, batch.customer))
-    rank = np.arange(order.shape[0]) - batch.starts[batch.customer[order]]
-    chosen = order[(rank < request.k) & np.isfinite(scores[order])]
+    # Per customer: best score first, ties by lower item index (rows are in item order); non-finite
+    # scores never ranked. Each customer's k best are found by partition, and only they are sorted.
+    best = np.flatnonzero(best_of_each(batch.customer, np.where(np.isnan(scores), -np.inf, scores), request.k))
+    order = best[np.lexsort((batch.candidates[best], -scores[best], batch.customer[best]))]
+    chosen = order[np.isfinite(scores[order])]
     groups = _group_contributions(batch.matrix[chosen], weights)
     strongest = np.argmax(groups, axis=1) if chosen.size else np.zeros(0, dtype=np.int64)
     items: list[list[RankedItem]] = [[] for _ in contexts]

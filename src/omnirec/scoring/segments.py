@@ -8,22 +8,28 @@ PAD_CELLS = 1 << 22  # most cells of one padded (customers x rows) block: 32 MB 
 
 
 def top_per_customer(keys: np.ndarray, scores: np.ndarray, n_items: int, n: int) -> np.ndarray:
-    """Of ascending (customer, item) keys, each customer's n best by score (ties: lower item), ascending.
+    """Of ascending (customer, item) keys, each customer's n best by score (ties: lower item), ascending."""
+    return keys[best_of_each(keys // n_items, scores, n)]
 
-    One partition per customer row of a padded matrix finds each customer's n-th best score; the rows
-    above it are kept, and of the rows tied with it the first ones in key (item) order, as a stable sort
-    by score would. Linear where a sort of all the keys is not (the co-occurrence pool holds thousands of
-    keys per customer). Scores must not be NaN.
+
+def best_of_each(customer: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
+    """Per row, whether it is among its customer's n best by score; of rows tied at the cut, the first.
+
+    Rows are contiguous per customer (`customer` ascending). One partition per customer row of a padded
+    matrix finds each customer's n-th best score; the rows above it are kept, and of the rows tied with
+    it the first ones, as a stable sort by score would. Linear where a sort of all rows is not (the
+    co-occurrence pool holds thousands of rows per customer). Scores must not be NaN.
     """
-    if n <= 0 or not keys.size:
-        return keys[:0]
-    customer = keys // n_items
+    keep = np.ones(customer.shape[0], dtype=bool)
+    if n <= 0:
+        return ~keep
+    if not customer.size:
+        return keep
     bounds = np.flatnonzero(np.concatenate([[True], customer[1:] != customer[:-1], [True]]))
     starts, counts = bounds[:-1], np.diff(bounds)
     over = counts > n  # segments (customers) with more than n rows
     if not over.any():
-        return keys
-    keep = np.ones(keys.shape[0], dtype=bool)
+        return keep
     seg_starts, seg_counts = starts[over], counts[over]
     width = int(seg_counts.max())
     step = max(1, PAD_CELLS // width)
@@ -31,7 +37,7 @@ def top_per_customer(keys: np.ndarray, scores: np.ndarray, n_items: int, n: int)
         chunk_counts = seg_counts[first : first + step]
         chunk_starts = seg_starts[first : first + step]
         segs = chunk_counts.shape[0]
-        in_chunk = np.zeros(keys.shape[0] + 1, dtype=np.int8)  # +1 / -1 at each segment's ends
+        in_chunk = np.zeros(customer.shape[0] + 1, dtype=np.int8)  # +1 / -1 at each segment's ends
         np.add.at(in_chunk, chunk_starts, 1)
         np.add.at(in_chunk, chunk_starts + chunk_counts, -1)
         index = np.flatnonzero(np.cumsum(in_chunk[:-1], dtype=np.int8))
@@ -51,4 +57,4 @@ def top_per_customer(keys: np.ndarray, scores: np.ndarray, n_items: int, n: int)
         tie_rank = np.arange(tied.shape[0]) - np.searchsorted(tie_rows, tie_rows)
         chosen[tied[tie_rank < places[tie_rows]]] = True
         keep[index] = chosen
-    return keys[keep]
+    return keep
