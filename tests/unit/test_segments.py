@@ -17,8 +17,12 @@ def sorted_top(keys: np.ndarray, scores: np.ndarray, n_items: int, n: int) -> np
     return np.sort(keys[order[rank < n]])
 
 
+@pytest.mark.parametrize("sort_below", [0, 10**9])  # the partition, and the sort of small inputs
 @pytest.mark.parametrize("seed", range(40))
-def test_the_n_best_of_each_customer_ties_to_the_lower_item(seed: int) -> None:
+def test_the_n_best_of_each_customer_ties_to_the_lower_item(
+    seed: int, sort_below: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(segments, "SORT_BELOW", sort_below)
     rng = np.random.default_rng(seed)
     n_items, customers = int(rng.integers(3, 40)), int(rng.integers(1, 9))
     keys = np.unique(rng.integers(0, n_items * customers, int(rng.integers(0, n_items * customers))))
@@ -29,6 +33,7 @@ def test_the_n_best_of_each_customer_ties_to_the_lower_item(seed: int) -> None:
 
 def test_customers_go_in_chunks_when_the_padded_matrix_would_be_large(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(segments, "PAD_CELLS", 16)  # a chunk of one or two customers
+    monkeypatch.setattr(segments, "SORT_BELOW", 0)
     rng = np.random.default_rng(5)
     keys = np.unique(rng.integers(0, 30 * 12, 250))
     scores = np.round(rng.random(keys.shape[0]) * 4)
