@@ -50,7 +50,7 @@ def main() -> None:
             after, steps, longest, start = "", 0, 0.0, time.perf_counter()
             while True:
                 began = time.perf_counter()
-                done, value = step(keys=[keys.event_log(), keys.log_rewrite()], args=[after, LOG_REBUILD_STEP])
+                done, value = step(keys=[keys.event_log(), keys.beside_log("rewrite")], args=[after, LOG_REBUILD_STEP])
                 longest, steps = max(longest, time.perf_counter() - began), steps + 1
                 if int(done):
                     break

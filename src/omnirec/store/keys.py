@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -67,34 +68,46 @@ def glob_escape(text: str) -> str:
     return "".join("\\" + ch if ch in "*?[]\\" else ch for ch in text)
 
 
+ModelKey = Literal["active", "info", "state", "replaced"]  # the version records, one hash slot
+LogKey = Literal["rewrite", "erasing", "fence"]  # keys read with the event log, in its hash slot
+NamedKey = Literal["customers", "log", "erasures", "marker", "offers:catalog"]
+IdKey = Literal["of", "stock", "rl"]  # one key per offer (feedback), per store (stock), per API client
+
+
 @dataclass(frozen=True)
 class Keys:
-    """Key builder for one prefix."""
+    """Key builder for one prefix: keys are grouped by shape, each group built by one method."""
 
     prefix: str = "omnirec"
 
-    # -- model versions ----------------------------------------------------------------------
-    @property
-    def model_tag(self) -> str:
-        return f"{{{self.prefix}:model}}"
+    def model(self, what: ModelKey) -> str:
+        """The version records and the active pointer (hash tag {p:model}: one script reads them together)."""
+        return f"{{{self.prefix}:model}}:{what}"
 
-    def active(self) -> str:
-        return f"{self.model_tag}:active"
+    def named(self, what: NamedKey) -> str:
+        """A key of its own (no hash tag): the customer index, the event log, the erasure journal..."""
+        return f"{self.prefix}:{what}"
 
-    def version_info(self) -> str:
-        return f"{self.model_tag}:info"
+    def by_id(self, kind: IdKey, some_id: str) -> str:
+        return f"{self.prefix}:{kind}:{some_id}"
 
-    def version_state(self) -> str:
-        return f"{self.model_tag}:state"
+    def beside_log(self, what: LogKey) -> str:
+        """A key in the event log's slot: the erasure's rewrite copy and lock, the impression fence."""
+        return f"{{{self.event_log()}}}:{what}"
 
-    def version_replaced(self) -> str:
-        return f"{self.model_tag}:replaced"
+    def event_log(self) -> str:
+        return self.named("log")
+
+    def customers_index(self) -> str:
+        return self.named("customers")
+
+    # -- model data of a version ---------------------------------------------------------------
+    def array_part(self, version: str, name: str, part: int | str) -> str:
+        """Part i of an array's bytes, or its header (part 'meta'); one hash tag per array."""
+        return f"{{{self.prefix}:m:{version}:a:{name}}}:{part}"
 
     def array_meta(self, version: str, name: str) -> str:
-        return f"{{{self.prefix}:m:{version}:a:{name}}}:meta"
-
-    def array_part(self, version: str, name: str, part: int) -> str:
-        return f"{{{self.prefix}:m:{version}:a:{name}}}:{part}"
+        return self.array_part(version, name, "meta")
 
     def row(self, version: str, kind: str, item_id: str) -> str:
         return f"{self.prefix}:m:{version}:r:{kind}:{item_id}"
@@ -104,7 +117,7 @@ class Keys:
         base = glob_escape(f"{self.prefix}:m:{version}:")
         return [base + "*", "{" + base + "*"]
 
-    # -- customers ---------------------------------------------------------------------------
+    # -- customers and offers: one hash tag each -------------------------------------------------
     def customer_tag(self, customer_id: str) -> str:
         return f"{{{self.prefix}:c:{customer_id}}}"
 
@@ -115,45 +128,8 @@ class Keys:
         """The fixed keys of one customer, in CUSTOMER_FIELDS order (Lua scripts rely on it)."""
         return [self.customer(customer_id, f) for f in CUSTOMER_FIELDS]
 
-    def customers_index(self) -> str:
-        return f"{self.prefix}:customers"
-
-    # -- event log, offers, stock --------------------------------------------------------------
-    def event_log(self) -> str:
-        return f"{self.prefix}:log"
-
-    def log_rewrite(self) -> str:
-        """Where erasure rebuilds the event log before renaming it over the log (same hash slot as the log)."""
-        return f"{{{self.event_log()}}}:rewrite"
-
-    def log_lock(self) -> str:
-        """Held by the erasure rebuilding the log: erasures XDEL and rebuild one at a time."""
-        return f"{{{self.event_log()}}}:erasing"
-
-    def impression_fence(self) -> str:
-        """Ids erased in the last ERASURE_FENCE_S (digests, scored by when the fence ends), in the log's slot."""
-        return f"{{{self.event_log()}}}:fence"
-
-    def erasures(self) -> str:
-        return f"{self.prefix}:erasures"
-
-    def marker(self) -> str:
-        return f"{self.prefix}:marker"
-
-    def offer_catalog(self) -> str:
-        return f"{self.prefix}:offers:catalog"
-
     def offer_budget(self, offer_id: str) -> str:
         return f"{{{self.prefix}:o:{offer_id}}}:used"
-
-    def offer_feedback(self, offer_id: str) -> str:
-        return f"{self.prefix}:of:{offer_id}"
-
-    def stock(self, store_id: str) -> str:
-        return f"{self.prefix}:stock:{store_id}"
-
-    def rate_limit(self, client: str) -> str:
-        return f"{self.prefix}:rl:{client}"
 
 
 def blank_ids(ids: np.ndarray, erased: Sequence[str]) -> np.ndarray | None:

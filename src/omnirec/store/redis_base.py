@@ -108,11 +108,11 @@ class RedisBase:
 
     @translate_errors
     async def write_marker(self, what: str) -> None:
-        await self._client.hset(self._keys.marker(), what, repr(time.time()))
+        await self._client.hset(self._keys.named("marker"), what, repr(time.time()))
 
     @translate_errors
     async def read_marker(self) -> dict[str, float]:
-        return {as_str(k): float(v) for k, v in (await self._client.hgetall(self._keys.marker())).items()}
+        return {as_str(k): float(v) for k, v in (await self._client.hgetall(self._keys.named("marker"))).items()}
 
     async def close(self) -> None:
         # closing a store whose server is gone has nothing left to release

@@ -34,7 +34,7 @@ class RedisCustomers(RedisModels):
         if fence is None:
             fence = self.__dict__["_fence_script"] = self._client.register_script(FENCE)
         args = [rules.ERASURE_FENCE_S * 1000, *(rules.id_digest(i) for i in ids)]
-        await fence(keys=[self._keys.impression_fence()], args=args)
+        await fence(keys=[self._keys.beside_log("fence")], args=args)
 
     async def _resolve(self, any_id: str) -> str:
         start = any_id
@@ -157,7 +157,7 @@ class RedisCustomers(RedisModels):
             await self._remove_from_log(positions)
         erased = [cid, *linked]
         await self._blank_model_ids(versions, erased)
-        await self._client.xadd(k.erasures(), {"d": ",".join(rules.id_digest(i) for i in erased)})
+        await self._client.xadd(k.named("erasures"), {"d": ",".join(rules.id_digest(i) for i in erased)})
         return removed + len(positions) + rows_removed
 
     async def _remove_from_log(self, positions: Sequence[str]) -> None:
@@ -165,7 +165,7 @@ class RedisCustomers(RedisModels):
         k = self._keys
         token = uuid.uuid4().hex
         deadline = time.monotonic() + LOG_LOCK_WAIT_S
-        while not await self._client.set(k.log_lock(), token, nx=True, px=LOG_LOCK_MS):
+        while not await self._client.set(k.beside_log("erasing"), token, nx=True, px=LOG_LOCK_MS):
             if time.monotonic() > deadline:
                 raise StoreUnavailable("another erasure is rebuilding the event log; retry the erasure")
             await asyncio.sleep(0.02)
@@ -174,14 +174,14 @@ class RedisCustomers(RedisModels):
             after = ""
             while True:
                 done, value = await self._rebuild_log_step(
-                    keys=[k.event_log(), k.log_rewrite()], args=[after, LOG_REBUILD_STEP]
+                    keys=[k.event_log(), k.beside_log("rewrite")], args=[after, LOG_REBUILD_STEP]
                 )
                 if int(done):
                     return
                 after = as_str(value)
-                await self._client.pexpire(k.log_lock(), LOG_LOCK_MS)
+                await self._client.pexpire(k.beside_log("erasing"), LOG_LOCK_MS)
         finally:
-            await self._release_lock(keys=[k.log_lock()], args=[token])
+            await self._release_lock(keys=[k.beside_log("erasing")], args=[token])
 
     async def _erase_one(self, customer_id: str) -> tuple[int, list[str], list[str]]:
         tag = self._keys.customer_tag(customer_id) + ":"

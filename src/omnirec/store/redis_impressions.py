@@ -139,7 +139,7 @@ class RedisImpressions:
         """Standalone Redis: every customer's entries and positions in one script call; the customers skipped."""
         k = self._keys
         customers = list(by_customer)
-        keys = [k.event_log(), k.impression_fence()]
+        keys = [k.event_log(), k.beside_log("fence")]
         for c in customers:
             keys += [k.customer(c, "logids"), k.customer(c, "alias")]
         args: list[Any] = [len(by_customer[c]) for c in customers]
@@ -153,7 +153,7 @@ class RedisImpressions:
         A fenced customer's entries are not added; an erasure that fenced it between the two steps finds
         the entries deleted again right after the push (the one window in which they exist)."""
         k = self._keys
-        log_keys = [k.event_log(), k.impression_fence()]
+        log_keys = [k.event_log(), k.beside_log("fence")]
         digest = rules.id_digest(customer_id)
         added = await self._script("_add_entries", ADD_ENTRIES)(keys=log_keys, args=[digest, *payloads])
         positions = [as_str(p) for p in added]

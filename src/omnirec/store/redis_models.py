@@ -22,7 +22,7 @@ class RedisModels(RedisBase):
 
     def _version_keys(self) -> list[str]:
         k = self._keys
-        return [k.active(), k.version_info(), k.version_state(), k.version_replaced()]
+        return [k.model("active"), k.model("info"), k.model("state"), k.model("replaced")]
 
     async def _record(self, op: str, version: str, info: VersionInfo | None = None) -> None:
         payload = codec.encode(info) if info is not None else b""
@@ -32,7 +32,7 @@ class RedisModels(RedisBase):
             raise ValueError(f"cannot {op} version {version!r}: it {what}")
 
     async def _require_staging(self, version: str) -> None:
-        state = await self._client.hget(self._keys.version_state(), version)
+        state = await self._client.hget(self._keys.model("state"), version)
         if state is None or as_str(state) != "staging":
             found = as_str(state) if state is not None else "absent"
             raise ValueError(f"version {version!r} is {found}, expected staging")
@@ -40,7 +40,7 @@ class RedisModels(RedisBase):
     @translate_errors
     async def list_versions(self) -> list[VersionInfo]:
         pipe = self._client.pipeline(transaction=False)
-        for key in (self._keys.version_info(), self._keys.version_state(), self._keys.version_replaced()):
+        for key in (self._keys.model("info"), self._keys.model("state"), self._keys.model("replaced")):
             pipe.hgetall(key)
         infos, states, replaced = await pipe.execute()
         out = []
@@ -57,7 +57,7 @@ class RedisModels(RedisBase):
 
     @translate_errors
     async def active_version(self) -> str | None:
-        value = await self._client.get(self._keys.active())
+        value = await self._client.get(self._keys.model("active"))
         return None if value is None else as_str(value)
 
     @translate_errors

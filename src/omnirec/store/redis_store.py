@@ -88,10 +88,10 @@ class RedisStore(RedisCustomers, RedisImpressions):
         """
         k = self._keys
         kinds = ROW_KINDS if version else ()
-        keys = [k.active(), k.customer(any_id, "alias"), *(k.customer(any_id, f) for f in STATE_FIELDS)]
+        keys = [k.model("active"), k.customer(any_id, "alias"), *(k.customer(any_id, f) for f in STATE_FIELDS)]
         keys += [k.row(version or "", kind, any_id) for kind in kinds]
         if store_id:
-            keys.append(k.stock(store_id))
+            keys.append(k.by_id("stock", store_id))
         replies = await self._snapshot(keys=keys, args=["1" if store_id else "0"])
         if replies[1] is not None:  # a linked anonymous id: its state now lives under the customer's id
             return await compose_snapshot(self, any_id, version, store_id)
@@ -105,14 +105,14 @@ class RedisStore(RedisCustomers, RedisImpressions):
         """customer_snapshot as one pipeline (the cluster backend: the keys span hash slots)."""
         k = self._keys
         pipe = self._client.pipeline(transaction=False)
-        pipe.get(k.active())
+        pipe.get(k.model("active"))
         pipe.get(k.customer(any_id, "alias"))
         self._queue_customer(pipe, any_id)
         kinds = ROW_KINDS if version else ()
         for kind in kinds:
             pipe.get(k.row(version or "", kind, any_id))
         if store_id:
-            pipe.smembers(k.stock(store_id))
+            pipe.smembers(k.by_id("stock", store_id))
         replies = await pipe.execute()
         if replies[1] is not None:
             return await compose_snapshot(self, any_id, version, store_id)
@@ -181,7 +181,7 @@ class RedisStore(RedisCustomers, RedisImpressions):
     @translate_errors
     async def read_erasures(self, after: str | None, count: int) -> list[ErasureEntry]:
         start = "-" if after is None else f"({after}"
-        entries = await self._client.xrange(self._keys.erasures(), min=start, max="+", count=count)
+        entries = await self._client.xrange(self._keys.named("erasures"), min=start, max="+", count=count)
         return [
             ErasureEntry(position=as_str(pos), digests=[d for d in as_str(fields[b"d"]).split(",") if d])
             for pos, fields in entries
@@ -190,11 +190,11 @@ class RedisStore(RedisCustomers, RedisImpressions):
     # -- offers --------------------------------------------------------------------------------
     @translate_errors
     async def put_offer_catalog(self, payload: bytes) -> None:
-        await self._client.set(self._keys.offer_catalog(), payload)
+        await self._client.set(self._keys.named("offers:catalog"), payload)
 
     @translate_errors
     async def get_offer_catalog(self) -> bytes | None:
-        value = await self._client.get(self._keys.offer_catalog())
+        value = await self._client.get(self._keys.named("offers:catalog"))
         return None if value is None else bytes(value)
 
     @translate_errors
@@ -237,14 +237,14 @@ class RedisStore(RedisCustomers, RedisImpressions):
     async def add_offer_feedback(self, offer_id: str, segment: str, outcome: str, amount: float = 1.0) -> None:
         pipe = self._client.pipeline(transaction=False)
         for field in rules.feedback_fields(segment, outcome):
-            pipe.hincrbyfloat(self._keys.offer_feedback(offer_id), field, amount)
+            pipe.hincrbyfloat(self._keys.by_id("of", offer_id), field, amount)
         await pipe.execute()
 
     @translate_errors
     async def get_offer_feedback(self, offer_ids: Sequence[str], segment: str) -> dict[str, dict[str, float]]:
         pipe = self._client.pipeline(transaction=False)
         for offer_id in offer_ids:
-            pipe.hgetall(self._keys.offer_feedback(offer_id))
+            pipe.hgetall(self._keys.by_id("of", offer_id))
         out = {}
         for offer_id, counters in zip(offer_ids, await pipe.execute(), strict=True):
             decoded = {as_str(k): float(v) for k, v in counters.items()}
@@ -255,17 +255,17 @@ class RedisStore(RedisCustomers, RedisImpressions):
     @translate_errors
     async def set_unavailable_items(self, store_id: str, item_ids: Sequence[str]) -> None:
         pipe = self._client.pipeline(transaction=True)  # one key: atomic on a cluster too
-        pipe.delete(self._keys.stock(store_id))
+        pipe.delete(self._keys.by_id("stock", store_id))
         if item_ids:
-            pipe.sadd(self._keys.stock(store_id), *item_ids)
+            pipe.sadd(self._keys.by_id("stock", store_id), *item_ids)
         await pipe.execute()
 
     @translate_errors
     async def get_unavailable_items(self, store_id: str) -> set[str]:
-        return {as_str(m) for m in await self._client.smembers(self._keys.stock(store_id))}
+        return {as_str(m) for m in await self._client.smembers(self._keys.by_id("stock", store_id))}
 
     # -- rate limits -----------------------------------------------------------------------------
     @translate_errors
     async def count_request(self, client: str, window_ms: int) -> RequestCount:
-        count, reset_ms = await self._count_requests(keys=[self._keys.rate_limit(client)], args=[window_ms])
+        count, reset_ms = await self._count_requests(keys=[self._keys.by_id("rl", client)], args=[window_ms])
         return RequestCount(count=int(count), reset_ms=int(reset_ms))
