@@ -18,7 +18,7 @@ import redis
 from omnirec.store import codec, scripts
 from omnirec.store.keys import Keys
 from omnirec.store.records import CustomerEvent
-from omnirec.store.redis_customers import LOG_REBUILD_STEP
+from omnirec.store.redis_erasure import LOG_REBUILD_STEP
 from reliability_harness import redis_server
 
 

@@ -97,7 +97,7 @@ async def test_events_appended_while_erasures_rebuild_the_log_are_kept(
 ) -> None:
     """Two erasures at once, appends going on, the rebuild copying 3 entries per step: nothing acknowledged is
     lost and neither erased customer is left (the erasure lock keeps one XDEL from landing in a half-made copy)."""
-    monkeypatch.setattr("omnirec.store.redis_customers.LOG_REBUILD_STEP", 3)
+    monkeypatch.setattr("omnirec.store.redis_erasure.LOG_REBUILD_STEP", 3)
     owners = (GONE, OTHER, KEEP)
     for n in range(90):
         await store.append_events(owners[n % 3], [ev(owners[n % 3], n)], cap=100)

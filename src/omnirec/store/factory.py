@@ -22,13 +22,9 @@ def open_store(url: str, *, prefix: str = "omnirec", timeout_ms: int = 50, passw
         from omnirec.store.memory import MemoryStore
 
         return MemoryStore(prefix=prefix)
-    if scheme in ("redis", "rediss"):
+    if scheme in ("redis", "rediss", "redis+cluster"):
         from omnirec.store.redis_store import RedisStore
 
         return RedisStore.from_url(url, prefix=prefix, timeout_ms=timeout_ms, password=password)
-    if scheme == "redis+cluster":
-        from omnirec.store.redis_cluster import RedisClusterStore
-
-        return RedisClusterStore.from_url(url, prefix=prefix, timeout_ms=timeout_ms, password=password)
     supported = ", ".join(f"{s}://" for s in SCHEMES)
     raise ValueError(f"unsupported store URL {url!r}: scheme {scheme!r} is not one of {supported}")

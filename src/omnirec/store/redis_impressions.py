@@ -8,19 +8,16 @@ in different slots): the entries first, then the positions on the customer's slo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
-
-import msgspec
 
 from omnirec.store import codec
 from omnirec.store import customer_rules as rules
-from omnirec.store.records import ImpressionLogEntry, ImpressionRecord
-from omnirec.store.redis_base import as_str, translate_errors
+from omnirec.store.records import ImpressionRecord
+from omnirec.store.redis_client import RedisClient, as_str
+from omnirec.store.redis_event_log import IMPRESSION_FIELD, decode_impression
 
 RECENT_LOG_POSITIONS = 200  # newest log positions of a customer recent_impressions looks at
-IMPRESSION_FIELD = b"i"
-EVENT_FIELD = b"e"
 
 _NOW_MS = """
 local t = redis.call('TIME')
@@ -95,8 +92,6 @@ return #ARGV - 1
 """
 )
 
-_decoder = msgspec.msgpack.Decoder(ImpressionRecord)
-
 
 def _stream_order(position: bytes | str) -> tuple[int, int]:
     ms, _, seq = as_str(position).partition("-")
@@ -104,21 +99,13 @@ def _stream_order(position: bytes | str) -> tuple[int, int]:
 
 
 class RedisImpressions:
-    """Mixin of RedisStore: needs `_client`, `_keys` and `_resolve` (RedisCustomers)."""
+    """Impression records written to the event log under their customer; `resolve` follows identity links."""
 
-    _client: Any
-    _keys: Any
-    _resolve: Callable[[str], Awaitable[str]]  # RedisCustomers
-    _one_call_scripts = True  # the cluster backend sets False
+    def __init__(self, client: RedisClient, resolve: Callable[[str], Awaitable[str]]) -> None:
+        self._c = client
+        self._keys = client.keys
+        self._resolve = resolve
 
-    def _script(self, name: str, source: str) -> Any:
-        script = self.__dict__.get(name)
-        if script is None:
-            script = self._client.register_script(source)
-            self.__dict__[name] = script
-        return script
-
-    @translate_errors
     async def log_impressions(self, records: Sequence[ImpressionRecord]) -> None:
         by_customer: dict[str, list[bytes]] = {}
         for record in records:
@@ -126,7 +113,7 @@ class RedisImpressions:
         for _ in range(rules.MAX_ALIAS_HOPS + 1):
             if not by_customer:
                 return
-            if self._one_call_scripts:
+            if self._c.scripts_span_slots:
                 moved = await self._log_in_one_call(by_customer)
             else:
                 moved = [c for c, payloads in by_customer.items() if not await self._log_in_two_steps(c, payloads)]
@@ -134,6 +121,25 @@ class RedisImpressions:
             for customer in moved:  # linked meanwhile: write under the customer the id now belongs to
                 redirected.setdefault(await self._resolve(customer), []).extend(by_customer[customer])
             by_customer = redirected
+
+    async def recent_impressions(self, any_id: str, since: int) -> list[ImpressionRecord]:
+        customer = await self._resolve(any_id)
+        main = self._c.main
+        positions = await main.lrange(self._keys.customer(customer, "logids"), -RECENT_LOG_POSITIONS, -1)
+        if not positions:
+            return []
+        pipe = main.pipeline(transaction=False)
+        for position in sorted(positions, key=_stream_order):  # a link appends the merged id's positions
+            pipe.xrange(self._keys.event_log(), min=position, max=position, count=1)
+        out = []
+        for entries in await pipe.execute():
+            for _, fields in entries:
+                payload = fields.get(IMPRESSION_FIELD)
+                if payload is not None:
+                    record = decode_impression(payload)
+                    if record.timestamp >= since:
+                        out.append(record)
+        return out
 
     async def _log_in_one_call(self, by_customer: dict[str, list[bytes]]) -> list[str]:
         """Standalone Redis: every customer's entries and positions in one script call; the customers skipped."""
@@ -145,68 +151,24 @@ class RedisImpressions:
         args: list[Any] = [len(by_customer[c]) for c in customers]
         args += [rules.id_digest(c) for c in customers]
         args += [p for c in customers for p in by_customer[c]]
-        skipped = await self._script("_log_impressions", LOG_IMPRESSIONS)(keys=keys, args=args)
+        skipped = await self._c.script(LOG_IMPRESSIONS)(keys=keys, args=args)
         return [customers[int(i) - 1] for i in skipped]
 
     async def _log_in_two_steps(self, customer_id: str, payloads: list[bytes]) -> bool:
         """Cluster: the entries (the log's slot), then the positions (the customer's slot); False if an alias.
         A fenced customer's entries are not added; an erasure that fenced it between the two steps finds
         the entries deleted again right after the push (the one window in which they exist)."""
-        k = self._keys
+        k, script = self._keys, self._c.script
         log_keys = [k.event_log(), k.beside_log("fence")]
         digest = rules.id_digest(customer_id)
-        added = await self._script("_add_entries", ADD_ENTRIES)(keys=log_keys, args=[digest, *payloads])
+        added = await script(ADD_ENTRIES)(keys=log_keys, args=[digest, *payloads])
         positions = [as_str(p) for p in added]
         if not positions:
             return True  # erased: dropped
-        push = self._script("_push_positions", PUSH_POSITIONS)
         keys = [k.customer(customer_id, "logids"), k.customer(customer_id, "alias")]
-        if int(await push(keys=keys, args=positions)) != -1:
-            if int(await self._script("_drop_if_fenced", DROP_IF_FENCED)(keys=log_keys, args=[digest, *positions])):
-                await self._client.delete(keys[0])  # the erasure ran between the steps: its list goes too
+        if int(await script(PUSH_POSITIONS)(keys=keys, args=positions)) != -1:
+            if int(await script(DROP_IF_FENCED)(keys=log_keys, args=[digest, *positions])):
+                await self._c.main.delete(keys[0])  # the erasure ran between the steps: its list goes too
             return True
-        await self._client.xdel(k.event_log(), *positions)  # written again under the customer
+        await self._c.main.xdel(k.event_log(), *positions)  # written again under the customer
         return False
-
-    @translate_errors
-    async def recent_impressions(self, any_id: str, since: int) -> list[ImpressionRecord]:
-        customer = await self._resolve(any_id)
-        positions = await self._client.lrange(self._keys.customer(customer, "logids"), -RECENT_LOG_POSITIONS, -1)
-        if not positions:
-            return []
-        pipe = self._client.pipeline(transaction=False)
-        for position in sorted(positions, key=_stream_order):  # a link appends the merged id's positions
-            pipe.xrange(self._keys.event_log(), min=position, max=position, count=1)
-        out = []
-        for entries in await pipe.execute():
-            for _, fields in entries:
-                payload = fields.get(IMPRESSION_FIELD)
-                if payload is not None:
-                    record = _decoder.decode(payload)
-                    if record.timestamp >= since:
-                        out.append(record)
-        return out
-
-    @translate_errors
-    async def read_impressions(self, after: str | None, count: int) -> list[ImpressionLogEntry]:
-        out: list[ImpressionLogEntry] = []
-        if count <= 0:
-            return out
-        async for position, fields in self._log_pages(after, count):
-            payload = fields.get(IMPRESSION_FIELD)
-            if payload is not None:
-                out.append(ImpressionLogEntry(position=position, record=_decoder.decode(payload)))
-                if len(out) == count:
-                    break
-        return out
-
-    async def _log_pages(self, after: str | None, count: int) -> AsyncIterator[tuple[str, Any]]:
-        """Every log entry after a position, page by page (until the caller stops)."""
-        start = "-" if after is None else f"({after}"
-        while True:
-            entries = await self._client.xrange(self._keys.event_log(), min=start, max="+", count=max(count, 1))
-            if not entries:
-                return
-            for position, fields in entries:
-                yield as_str(position), fields
-            start = f"({as_str(entries[-1][0])}"
