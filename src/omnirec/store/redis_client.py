@@ -106,6 +106,13 @@ class RedisClient:
             registered = self._scripts[source] = self.main.register_script(source)
         return registered
 
+    def pipeline(self, *, atomic: bool = False, bulk: bool = False) -> Any:
+        """Commands sent in one round trip (per node on a cluster); `atomic` (MULTI/EXEC) needs one slot.
+
+        Without `atomic`, each queued command may name keys of any slot; `bulk` uses the long-timeout client.
+        """
+        return (self.bulk if bulk else self.main).pipeline(transaction=atomic)
+
     async def mget(self, keys: Sequence[str]) -> list[bytes | None]:
         """Many keys at once (the cluster groups them per slot)."""
         return list(await self.main.mget(keys)) if keys else []
@@ -128,14 +135,14 @@ class RedisClient:
     async def _unlink(self, keys: Sequence[bytes | str]) -> int:
         if not keys:
             return 0
-        pipe = self.main.pipeline(transaction=False)
+        pipe = self.pipeline()
         for key in keys:
             pipe.execute_command("UNLINK", key)  # one key per command: valid on any slot
         return sum(int(n) for n in await pipe.execute())
 
     async def hgetall_many(self, keys: Sequence[str]) -> list[dict[bytes, bytes]]:
         """HGETALL of several hashes in one round trip (one command per key: any slots)."""
-        pipe = self.main.pipeline(transaction=False)
+        pipe = self.pipeline()
         for key in keys:
             pipe.hgetall(key)
         return list(await pipe.execute())

@@ -69,7 +69,7 @@ class RedisCustomers:
 
     async def get_customer(self, any_id: str) -> CustomerState:
         cid = await self.resolve_customer(any_id)
-        pipe = self._c.main.pipeline(transaction=False)  # one slot: one node, one round trip
+        pipe = self._c.pipeline()  # one slot: one node, one round trip
         queue_state(pipe, self._keys, cid)
         return decode_state(cid, await pipe.execute())
 
@@ -81,10 +81,10 @@ class RedisCustomers:
         canonical = await self.resolve_customer(customer_id)
         if anonymous_id in (customer_id, canonical) or await self.resolve_customer(anonymous_id) == canonical:
             return
-        k, main = self._keys, self._c.main
+        k = self._keys
         anon_keys = k.customer_keys(anonymous_id)
         # ids linked into the anonymous id (it was a customer before): re-pointed below, so no chain grows
-        previously_linked = [as_str(i) for i in await main.smembers(k.customer(anonymous_id, "ids"))]
+        previously_linked = [as_str(i) for i in await self._c.main.smembers(k.customer(anonymous_id, "ids"))]
         move_out = self._c.script(scripts.MOVE_OUT)
         moved = await move_out(keys=anon_keys, args=[canonical, k.customer_tag(anonymous_id) + ":"])
         if int(moved[0]) == 0:
@@ -93,7 +93,7 @@ class RedisCustomers:
             raise InvalidRequest(f"anonymous id {anonymous_id!r} is already linked to customer {as_str(moved[1])!r}")
         args = [moved[1], anonymous_id, k.customer_tag(canonical) + ":", DEDUP_MAX, IMPRESSION_RETENTION_SECONDS]
         await self._c.script(scripts.MERGE_IN)(keys=k.customer_keys(canonical), args=args)
-        pipe = main.pipeline(transaction=False)
+        pipe = self._c.pipeline()
         pipe.zrem(k.customers_index(), anonymous_id)
         pipe.zadd(k.customers_index(), {canonical: 0})
         for linked in previously_linked:  # one key per command: each in its own slot
@@ -131,11 +131,11 @@ class RedisCustomers:
         if not events:
             return AppendResult(stored=[])
         customer = await self.resolve_customer(any_id)
-        main, log = self._c.main, self._keys.event_log()
-        seen = await main.zmscore(self._keys.customer(customer, "dedup"), [e.event_id for e in events])
+        log = self._keys.event_log()
+        seen = await self._c.main.zmscore(self._keys.customer(customer, "dedup"), [e.event_id for e in events])
         fresh_at = [i for i, score in enumerate(seen) if score is None]
         fresh = [events[i] for i in fresh_at]
-        pipe = main.pipeline(transaction=False)
+        pipe = self._c.pipeline()
         payloads = [codec.encode(e) for e in fresh]
         for payload in payloads:
             pipe.xadd(log, {"e": payload})

@@ -46,7 +46,7 @@ class RedisErasure:
             removed += n
             positions += more
         versions = [v.version for v in await self._models.list_versions()]
-        pipe = self._c.main.pipeline(transaction=False)
+        pipe = self._c.pipeline()
         pipe.zrem(k.customers_index(), cid, *linked)
         rows = [k.row(v, kind, c) for v in versions for kind in CUSTOMER_ROW_KINDS for c in (cid, *linked)]
         for key in rows:  # one key per DEL: the rows live in different cluster slots

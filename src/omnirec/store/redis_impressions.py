@@ -124,11 +124,11 @@ class RedisImpressions:
 
     async def recent_impressions(self, any_id: str, since: int) -> list[ImpressionRecord]:
         customer = await self._resolve(any_id)
-        main = self._c.main
-        positions = await main.lrange(self._keys.customer(customer, "logids"), -RECENT_LOG_POSITIONS, -1)
+        logids = self._keys.customer(customer, "logids")
+        positions = await self._c.main.lrange(logids, -RECENT_LOG_POSITIONS, -1)
         if not positions:
             return []
-        pipe = main.pipeline(transaction=False)
+        pipe = self._c.pipeline()
         for position in sorted(positions, key=_stream_order):  # a link appends the merged id's positions
             pipe.xrange(self._keys.event_log(), min=position, max=position, count=1)
         out = []

@@ -104,7 +104,7 @@ class RedisModels:
     async def _write_array(self, version: str, name: str, array: np.ndarray) -> int:
         """The array's parts, then its header (readers find an array by its header), on the bulk client."""
         header, parts = codec.encode_array(array)
-        pipe = self._c.bulk.pipeline(transaction=False)
+        pipe = self._c.pipeline(bulk=True)
         for i, part in enumerate(parts):
             pipe.set(self._keys.array_part(version, name, i), part)
         pipe.set(self._keys.array_meta(version, name), codec.encode(header))

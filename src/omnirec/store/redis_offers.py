@@ -70,7 +70,7 @@ class RedisOffers:
         return allowed
 
     async def add_offer_feedback(self, offer_id: str, segment: str, outcome: str, amount: float = 1.0) -> None:
-        pipe = self._c.main.pipeline(transaction=False)
+        pipe = self._c.pipeline()
         for field in rules.feedback_fields(segment, outcome):
             pipe.hincrbyfloat(self._keys.by_id("of", offer_id), field, amount)
         await pipe.execute()

@@ -63,7 +63,7 @@ class RedisSnapshot:
 
     async def _by_pipeline(self, any_id: str, version: str, kinds: Sequence[str], store_id: str | None) -> list[Any]:
         k = self._keys
-        pipe = self._c.main.pipeline(transaction=False)
+        pipe = self._c.pipeline()
         pipe.get(k.model("active"))
         pipe.get(k.customer(any_id, "alias"))
         queue_state(pipe, k, any_id)

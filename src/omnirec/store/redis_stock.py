@@ -16,7 +16,7 @@ class RedisStock:
 
     async def set_unavailable_items(self, store_id: str, item_ids: Sequence[str]) -> None:
         key = self._keys.by_id("stock", store_id)
-        pipe = self._c.main.pipeline(transaction=True)  # one key: atomic on a cluster too
+        pipe = self._c.pipeline(atomic=True)  # one key: atomic on a cluster too
         pipe.delete(key)
         if item_ids:
             pipe.sadd(key, *item_ids)
