@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 
 from omnirec.errors import StoreUnavailable
 from omnirec.store import redis_store
+from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import ImpressionRequest
 from omnirec.store.redis_health import RedisHealth
 from omnirec.store.redis_stock import RedisStock
@@ -45,6 +47,21 @@ def test_every_store_method_is_one_parts_method_behind_the_guard() -> None:
         assert part in store.parts and routed.__wrapped__ == getattr(part, name), name
         owners.add(type(part).__name__)
     assert owners == set(CALL_PER_PART)
+
+
+def parameters(method: Callable[..., object]) -> list[tuple[str, object, object]]:
+    """Name, kind and default of each parameter after self (annotations are compared by mypy, not here)."""
+    found = inspect.signature(method).parameters.values()
+    return [(p.name, p.kind, p.default) for p in found if p.name != "self"]
+
+
+def test_routed_methods_take_the_parameters_the_protocol_declares() -> None:
+    """mypy cannot see through the routing, so the signatures are compared here."""
+    store = RedisStore.from_url("redis://127.0.0.1:1/0", prefix="t", timeout_ms=50)
+    declared = [name for name in store_methods() if hasattr(FeatureStore, name)]
+    assert len(declared) >= 28
+    for name in declared:
+        assert parameters(getattr(store, name)) == parameters(getattr(FeatureStore, name)), name
 
 
 @pytest.mark.parametrize("part", sorted(CALL_PER_PART))
