@@ -38,14 +38,13 @@ class RedisStore:
 
     def __init__(self, client: RedisClient) -> None:
         self.client = client
-        customers = RedisCustomers(client)
-        self.models = RedisModels(client)
+        customers, models = RedisCustomers(client), RedisModels(client)
         self.parts: tuple[Any, ...] = (
             RedisHealth(client),
-            self.models,
+            models,
             customers,
-            RedisErasure(client, customers.resolve_customer, self.models),
-            RedisSnapshot(client, self),
+            RedisErasure(client, customers.resolve_customer, models),
+            RedisSnapshot(client, self),  # reads call by call through the routed methods when its guess fails
             RedisEventLog(client),
             RedisImpressions(client, customers.resolve_customer),
             RedisOffers(client, customers.resolve_customer),
