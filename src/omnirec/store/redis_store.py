@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from omnirec.store.protocol import FeatureStore
+from omnirec.store.protocol import FeatureStore, ModelStore, OfferStore, RateLimits, StockStore
 from omnirec.store.redis_client import RedisClient, connect
 from omnirec.store.redis_customers import RedisCustomers
 from omnirec.store.redis_erasure import RedisErasure
@@ -23,14 +23,10 @@ from omnirec.store.redis_rate_limit import RedisRateLimit
 from omnirec.store.redis_snapshot import RedisSnapshot
 from omnirec.store.redis_stock import RedisStock
 
-# Methods a backend offers beyond the FeatureStore protocol (the request path finds them by name).
-FAST_PATHS = ("customer_snapshot",)
-
 
 def store_methods() -> list[str]:
-    """The public methods of the FeatureStore protocol (its concern protocols included), and the fast paths."""
-    declared = {name for name in dir(FeatureStore) if not name.startswith("_")}
-    return sorted(declared | set(FAST_PATHS))
+    """The public methods of the FeatureStore protocol (every concern protocol's)."""
+    return sorted(name for name in dir(FeatureStore) if not name.startswith("_"))
 
 
 class RedisStore:
@@ -39,17 +35,21 @@ class RedisStore:
     def __init__(self, client: RedisClient) -> None:
         self.client = client
         customers, models = RedisCustomers(client), RedisModels(client)
-        self.parts: tuple[Any, ...] = (
-            RedisHealth(client),
+        # The concerns one part serves, checked against their Protocols by mypy (all of them: by the tests).
+        whole: tuple[ModelStore, OfferStore, StockStore, RateLimits] = (
             models,
+            RedisOffers(client, customers.resolve_customer),
+            RedisStock(client),
+            RedisRateLimit(client),
+        )
+        self.parts: tuple[Any, ...] = (
+            *whole,
+            RedisHealth(client),
             customers,
             RedisErasure(client, customers.resolve_customer, models),
             RedisSnapshot(client, self),  # reads call by call through the routed methods when its guess fails
             RedisEventLog(client),
             RedisImpressions(client, customers.resolve_customer),
-            RedisOffers(client, customers.resolve_customer),
-            RedisStock(client),
-            RedisRateLimit(client),
         )
         for name in store_methods():
             if name not in vars(RedisStore):
