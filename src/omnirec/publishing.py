@@ -21,9 +21,8 @@ from omnirec.bundle import ModelBundle
 from omnirec.bundle.format import MANIFEST_ARRAY, manifest_to_array
 from omnirec.bundle.io import validate_arrays
 from omnirec.errors import BundleError
-from omnirec.store.keys import CUSTOMER_ROW_KINDS
 from omnirec.store.protocol import Lifecycle, ModelStore
-from omnirec.store.records import ModelRows, ModelRowsBatch, VersionInfo
+from omnirec.store.records import CUSTOMER_ROW_KINDS, ModelRows, ModelRowsBatch, VersionInfo
 
 ROW_ARRAYS = ("user_vectors", "history_indptr", "history_items", "history_times", "history_types", "history_channels")
 ROW_KINDS = CUSTOMER_ROW_KINDS  # per-customer rows; item neighbour lists are served from the arrays only

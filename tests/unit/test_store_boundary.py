@@ -58,3 +58,25 @@ def test_the_protocols_declare_the_store_methods() -> None:
 def test_no_store_method_is_listed_outside_its_protocol_and_the_backends() -> None:
     relisted = [hit for name in sorted(store_methods()) for hit in definitions(name)]
     assert not relisted, f"store methods re-listed outside store/protocol.py and the backends: {relisted}"
+
+
+PRIVATE = ("keys", "codec", "scripts", "rows")  # how the backends lay data out (customer_rules are domain rules)
+
+
+def test_keys_and_codecs_stay_inside_the_store_package() -> None:
+    """Only the store package knows how records are keyed and encoded; the rest sees decoded records."""
+    leaks = []
+    for path in sorted(SRC.rglob("*.py")):
+        if path.is_relative_to(SRC / "store"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                parts = [*name.split("."), ""]
+                if parts[:2] == ["omnirec", "store"] and (parts[2] in PRIVATE or parts[2].startswith("redis_")):
+                    leaks.append(f"{path.relative_to(SRC)}:{node.lineno} imports {name}")
+    assert not leaks, leaks

@@ -41,8 +41,6 @@ from typing import Literal
 import numpy as np
 
 CHUNK_BYTES = 8 * 1024 * 1024 - 4096  # 256 MB of vectors = 33 parts; below 8 MiB so jemalloc does not round to 10
-# Per-customer model rows of a version (trained vector, training history): erasure removes them too.
-CUSTOMER_ROW_KINDS = ("user", "history")
 ERASABLE_IDS = "user_ids"  # the model array holding customer ids: erasure blanks them in every version
 DEDUP_MAX = 10_000  # event ids remembered per customer for idempotency (oldest by timestamp dropped)
 IMPRESSION_RETENTION_SECONDS = 30 * 86_400  # impression history kept for caps and fatigue

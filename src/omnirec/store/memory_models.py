@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 import msgspec
 import numpy as np
 
-from omnirec.store.keys import CUSTOMER_ROW_KINDS, ERASABLE_IDS, blank_ids
-from omnirec.store.records import ModelRows, ModelRowsBatch, VersionInfo
+from omnirec.store.keys import ERASABLE_IDS, blank_ids
+from omnirec.store.records import CUSTOMER_ROW_KINDS, ModelRows, ModelRowsBatch, VersionInfo
 from omnirec.store.rows import flat_ids, model_rows, row_payloads
 
 STAGING = "staging"

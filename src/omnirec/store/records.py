@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 import msgspec
 import numpy as np
 
+# Per-customer model rows of a version (trained vector, training history): publish writes them, erasure
+# removes them too.
+CUSTOMER_ROW_KINDS = ("user", "history")
+
 
 class CustomerEvent(msgspec.Struct, frozen=True, kw_only=True):
     """One event in a customer's real-time state (and in the event log for the next training run)."""

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from omnirec.errors import StoreUnavailable
 from omnirec.store import customer_rules as rules
 from omnirec.store import scripts
-from omnirec.store.keys import CUSTOMER_ROW_KINDS
+from omnirec.store.records import CUSTOMER_ROW_KINDS
 from omnirec.store.redis_client import RedisClient, as_str
 from omnirec.store.redis_impressions import FENCE
 from omnirec.store.redis_models import RedisModels

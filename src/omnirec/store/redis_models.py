@@ -9,8 +9,8 @@ import msgspec
 import numpy as np
 
 from omnirec.store import codec, scripts
-from omnirec.store.keys import CUSTOMER_ROW_KINDS, ERASABLE_IDS, blank_ids
-from omnirec.store.records import ModelRows, ModelRowsBatch, VersionInfo
+from omnirec.store.keys import ERASABLE_IDS, blank_ids
+from omnirec.store.records import CUSTOMER_ROW_KINDS, ModelRows, ModelRowsBatch, VersionInfo
 from omnirec.store.redis_client import RedisClient, as_str
 from omnirec.store.rows import flat_ids, model_rows, row_payloads
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from omnirec.store.keys import CUSTOMER_ROW_KINDS
 from omnirec.store.protocol import CustomerStore, ModelStore, StockStore
-from omnirec.store.records import CustomerSnapshot
+from omnirec.store.records import CUSTOMER_ROW_KINDS, CustomerSnapshot
 
 ROW_KINDS = CUSTOMER_ROW_KINDS  # the rows a snapshot reads, in the order the Redis fast paths read them
 
