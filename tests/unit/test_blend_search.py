@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from bundle_factory import make_bundle
-from omnirec.bundle import ModelBundle
+from omnirec.bundle import ModelBundle, RankerParams
 from omnirec.scoring import Catalog
-from omnirec.scoring.ranker import FEATURES
-from omnirec_train.blend_search import BlendProblem
+from omnirec.scoring.ranker import FEATURES, feature_weights
+from omnirec_train.blend_search import WEIGHT_GRID, BlendProblem, blend_vector, coordinate_search, params_of_point
 from omnirec_train.metrics import ndcg_at_k
 from omnirec_train.ranker_eval import collect_components, rank_users
 from omnirec_train.ranker_fit import MIN_TREE_CUSTOMERS, choose_ranker
@@ -106,3 +106,49 @@ def test_validation_customers_are_capped_by_a_seeded_sample(monkeypatch: pytest.
     again = choose_ranker(bundle, targets, NOW, k=K, seed=3)
     assert first.metrics["validation_users"] == 5 < len(users)
     assert first.params == again.params
+
+
+def steady_favourites_bundle() -> tuple[ModelBundle, dict[str, set[str]]]:
+    """Each customer bought their favourite in three baskets 90-110 days ago and another item in the last two
+    days; they buy the favourite next: recency says the other item, frequency says the favourite."""
+    bundle = make_bundle(n_items=40, n_users=12, history_per_user=5, seed=3)
+    n_users, day = bundle.n_users, 86_400
+    favourite, other = np.arange(n_users) % 40, (np.arange(n_users) + 20) % 40
+    items = np.stack([other, other, favourite, favourite, favourite], axis=1).ravel()
+    ages = np.tile([1, 2, 90, 100, 110], n_users)
+    bundle.arrays.update(
+        history_indptr=np.arange(0, 5 * n_users + 1, 5, dtype=np.int64),
+        history_items=items.astype(np.int32),
+        history_times=(NOW - ages * day).astype(np.int64),
+        history_types=np.full(5 * n_users, "purchase"),
+        history_channels=np.full(5 * n_users, "web"),
+    )
+    users = bundle["user_ids"].tolist()
+    return bundle, {u: {str(bundle["item_ids"][favourite[i]])} for i, u in enumerate(users)}
+
+
+def test_the_blend_can_rank_by_pure_frequency_and_ships_it_as_named_weights() -> None:
+    """The frequency weight is chosen where only frequency finds the targets, and the shipped params rank
+    exactly as the search scored them (the named linear form of RankerParams)."""
+    bundle, targets = steady_favourites_bundle()
+    users = sorted(targets)
+    catalog = Catalog.from_bundle(with_params(bundle, repeat_threshold=0.0))
+    index = {u: {catalog.index[i] for i in t} for u, t in targets.items()}
+    problem = BlendProblem(collect_components(catalog, bundle, users, NOW, K), index, K)
+    point, score, _ = coordinate_search(problem)
+    assert point["w_frequency"] > 0 and score == pytest.approx(1.0)
+    without = {name: values for name, values in WEIGHT_GRID.items() if name != "w_frequency"}
+    assert coordinate_search(problem, without)[1] < 0.9
+    params = params_of_point(bundle.manifest.ranker, point)
+    assert params.feature_names == ("model", "history", "cooccurrence", "popularity", "frequency")
+    np.testing.assert_array_equal(feature_weights(params), blend_vector(point))
+    ranked = rank_users(with_params(bundle, **msgspec.structs.asdict(params)), users, NOW, K)
+    assert [r[0] for r in ranked] == [next(iter(targets[u])) for u in users]
+
+
+def test_a_blend_without_extra_weights_keeps_the_four_field_form() -> None:
+    point = {"w_model": 1.0, "w_history": 2.0, "w_cooccurrence": 0.5, "w_popularity": 0.1, "w_frequency": 0.0}
+    params = params_of_point(
+        RankerParams(feature_names=("model",), feature_weights=(1.0,)), {**point, "repeat_threshold": 0.2}
+    )
+    assert params.feature_names == () and params.w_history == 2.0 and params.repeat_threshold == 0.2

@@ -1,5 +1,8 @@
-"""The four-weight blend: candidates' feature matrices flattened so one weighting is scored in a few numpy calls.
+"""The blend: candidates' feature matrices flattened so one weighting is scored in a few numpy calls.
 
+The four scaled components (model, own history, co-occurrence, channel popularity) plus a pure personal
+frequency (share of the customer's baskets holding the item, undecayed): a shop of steady favourites is
+ranked by how often, not how recently, and without this term the blend trailed buy-again there.
 coordinate_search cycles through the blend weights and the repeat threshold, setting each to its best value
 on a fixed grid in turn (a few passes). It is the documented fallback ranker for small shops, and what names
 each recommended item's source when the learned trees score it (omnirec_train.ranker_fit chooses).
@@ -9,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import msgspec
 import numpy as np
 
-from omnirec.scoring.ranker import FEATURES
+from omnirec.bundle.format import RankerParams
+from omnirec.scoring.ranker import FEATURE_INDEX, FEATURES
 from omnirec_train.ranker_eval import UserComponents
 from omnirec_train.ranking_data import RankingData
 
@@ -20,11 +25,24 @@ WEIGHT_GRID: dict[str, tuple[float, ...]] = {
     "w_history": (0.0, 0.25, 0.5, 1.0, 2.0, 4.0),
     "w_cooccurrence": (0.0, 0.1, 0.25, 0.5, 1.0, 2.0),
     "w_popularity": (0.0, 0.05, 0.1, 0.25, 0.5, 1.0),
+    "w_frequency": (0.0, 0.25, 0.5, 1.0, 2.0, 4.0),
     "repeat_threshold": (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.01),
 }
-START = {"w_model": 1.0, "w_history": 1.0, "w_cooccurrence": 0.5, "w_popularity": 0.1, "repeat_threshold": 0.1}
+START = {
+    "w_model": 1.0,
+    "w_history": 1.0,
+    "w_cooccurrence": 0.5,
+    "w_popularity": 0.1,
+    "w_frequency": 0.0,
+    "repeat_threshold": 0.1,
+}
+# Coordinate search stalls where one weight only pays once another has moved (frequency can overtake a
+# heavy recency weight only when that weight drops): a second start led by frequency instead of recency.
+STARTS = (START, {**START, "w_history": 0.0, "w_frequency": 1.0})
 PASSES = 3
 BLEND_NAMES = ("w_model", "w_history", "w_cooccurrence", "w_popularity")
+# Blend weights beyond the four RankerParams fields: point name -> FEATURES column.
+EXTRA_WEIGHTS = {"w_frequency": "frequency"}
 
 
 class BlendProblem:
@@ -63,7 +81,20 @@ class BlendProblem:
 def blend_vector(point: Mapping[str, float]) -> np.ndarray:
     weights = np.zeros(len(FEATURES))
     weights[:4] = [point[name] for name in BLEND_NAMES]
+    for name, feature in EXTRA_WEIGHTS.items():
+        weights[FEATURE_INDEX[feature]] += point.get(name, 0.0)
     return weights
+
+
+def params_of_point(params: RankerParams, point: Mapping[str, float]) -> RankerParams:
+    """params with the blend of `point`: the four w_* fields, and the named linear form when an extra
+    weight (w_frequency) is used, so bundles without one stay exactly as before."""
+    fields = {name: point[name] for name in (*BLEND_NAMES, "repeat_threshold")}
+    if not any(point.get(name, 0.0) for name in EXTRA_WEIGHTS):
+        return msgspec.structs.replace(params, **fields, feature_names=(), feature_weights=())
+    names = (*FEATURES[:4], *EXTRA_WEIGHTS.values())
+    weights = (*(point[name] for name in BLEND_NAMES), *(point.get(name, 0.0) for name in EXTRA_WEIGHTS))
+    return msgspec.structs.replace(params, **fields, feature_names=names, feature_weights=tuple(map(float, weights)))
 
 
 def _score(problem: BlendProblem, point: dict[str, float]) -> float:
@@ -71,14 +102,31 @@ def _score(problem: BlendProblem, point: dict[str, float]) -> float:
     return problem.ndcg(w, point["repeat_threshold"]) if w.any() else -1.0
 
 
-def coordinate_search(problem: BlendProblem) -> tuple[dict[str, float], float, int]:
-    """Best point found by cycling through the parameters, each set to its best grid value in turn."""
-    point = dict(START)
+def coordinate_search(
+    problem: BlendProblem, grid: Mapping[str, tuple[float, ...]] = WEIGHT_GRID
+) -> tuple[dict[str, float], float, int]:
+    """Best point found by cycling through the parameters, each set to its best grid value in turn, from
+    each of STARTS (the first start wins ties)."""
+    found: tuple[dict[str, float], float] | None = None
+    tried = 0
+    for start in STARTS:
+        point = {name: value for name, value in start.items() if name in grid}
+        point, score, steps = _search_from(problem, grid, point)
+        tried += steps
+        if found is None or score > found[1] + 1e-9:
+            found = (point, score)
+    assert found is not None
+    return found[0], found[1], tried
+
+
+def _search_from(
+    problem: BlendProblem, grid: Mapping[str, tuple[float, ...]], point: dict[str, float]
+) -> tuple[dict[str, float], float, int]:
     best = _score(problem, point)
     tried = 1
     for _ in range(PASSES):
         improved = False
-        for name, values in WEIGHT_GRID.items():
+        for name, values in grid.items():
             for value in values:
                 candidate = {**point, name: value}
                 score = _score(problem, candidate)

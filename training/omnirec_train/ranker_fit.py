@@ -3,7 +3,9 @@
 Candidates and features are computed once per validation customer (omnirec.scoring, exactly as served).
 Customers are split by position: every HOLDOUT_EVERY-th one is held out. On the others the blend's weights
 are found by coordinate search and one tree ensemble per repeat threshold is fitted (early stopping on the
-held-out customers); whichever scores the best NDCG@k on the held-out customers ships. The trees are then
+held-out customers); whichever scores the best NDCG@k on the held-out customers ships. A tie goes to the
+blend, the simpler model: the trees' held-out score also chose their number of rounds, so it is a little
+optimistic, while the blend never saw the held-out customers. The trees are then
 refitted on every validation customer with the rounds early stopping chose. Shops with fewer than
 MIN_TREE_CUSTOMERS validation customers keep the blend: a learned reranker on a few hundred customers
 measured as noise. Nothing is tuned per dataset: the grids and the tree configuration are fixed.
@@ -22,7 +24,7 @@ import numpy as np
 from omnirec.bundle.format import ModelBundle, RankerParams, TreeEnsemble
 from omnirec.scoring import Catalog
 from omnirec.scoring.ranker import FEATURES
-from omnirec_train.blend_search import BlendProblem, blend_vector, coordinate_search
+from omnirec_train.blend_search import BlendProblem, blend_vector, coordinate_search, params_of_point
 from omnirec_train.ranker_eval import collect_components
 from omnirec_train.ranking_data import RankingData
 from omnirec_train.tree_ranker import GroupedRows, fit_trees, predict
@@ -83,13 +85,13 @@ def choose_ranker(
             found = collect_components(dataclasses.replace(catalog, params=params), bundle, users, now, k)
         if small:
             point, score, tried = coordinate_search(BlendProblem(found, target_idx, k))
-            return score, msgspec.structs.replace(params, **point), tried
+            return score, params_of_point(params, point), tried
         fit = BlendProblem([c for i, c in enumerate(found) if i % HOLDOUT_EVERY], target_idx, k)
         hold = BlendProblem(found[::HOLDOUT_EVERY], target_idx, k)
         point, _, tried = coordinate_search(fit)
         return (
             hold.ndcg(blend_vector(point), point["repeat_threshold"]),
-            msgspec.structs.replace(params, **point),
+            params_of_point(params, point),
             tried,
         )
 
@@ -127,7 +129,7 @@ def choose_ranker(
     }
     if best is not None:
         metrics[f"heldout_ndcg@{k}_trees"] = round(best[0], 5)
-    if best is None or best[0] <= blend_score:
+    if best is None or best[0] <= blend_score:  # ties: the blend (see the module docstring)
         metrics.update({"ranker": "blend", "history_half_life_days": blend_params.history_half_life_days})
         return RankerChoice(blend_params, "blend", metrics)
     _, threshold, rounds = best
