@@ -109,13 +109,20 @@ def test_validation_customers_are_capped_by_a_seeded_sample(monkeypatch: pytest.
 
 
 def steady_favourites_bundle() -> tuple[ModelBundle, dict[str, set[str]]]:
-    """Each customer bought their favourite in three baskets 90-110 days ago and another item in the last two
-    days; they buy the favourite next: recency says the other item, frequency says the favourite."""
+    """Each customer bought their favourite in three baskets 400-420 days ago and another item in the last two
+    days; they buy the favourite next: recency says the other item (at every half-life the trainer tries),
+    frequency says the favourite."""
     bundle = make_bundle(n_items=40, n_users=12, history_per_user=5, seed=3)
     n_users, day = bundle.n_users, 86_400
-    favourite, other = np.arange(n_users) % 40, (np.arange(n_users) + 20) % 40
+    other, favourite = np.arange(n_users) % 40, (np.arange(n_users) + 20) % 40  # ties: the other item first
     items = np.stack([other, other, favourite, favourite, favourite], axis=1).ravel()
-    ages = np.tile([1, 2, 90, 100, 110], n_users)
+    ages = np.tile([1, 2, 400, 410, 420], n_users)
+    # Nothing else tells the two apart: no model signal, equal popularity, no co-occurrence.
+    bundle.arrays["user_vectors"][:] = 0.0
+    bundle.arrays["item_biases"][:] = 0.0
+    bundle.arrays["popularity"][:] = 0.5
+    bundle.arrays["cooc_indices"][:] = -1
+    bundle.arrays["tifu_indices"][:] = -1
     bundle.arrays.update(
         history_indptr=np.arange(0, 5 * n_users + 1, 5, dtype=np.int64),
         history_items=items.astype(np.int32),
@@ -152,3 +159,10 @@ def test_a_blend_without_extra_weights_keeps_the_four_field_form() -> None:
         RankerParams(feature_names=("model",), feature_weights=(1.0,)), {**point, "repeat_threshold": 0.2}
     )
     assert params.feature_names == () and params.w_history == 2.0 and params.repeat_threshold == 0.2
+
+
+def test_choose_ranker_tries_the_frequency_led_start() -> None:
+    bundle, targets = steady_favourites_bundle()
+    choice = choose_ranker(bundle, targets, NOW, k=K)
+    assert choice.kind == "blend" and choice.metrics[f"validation_ndcg@{K}_in_sample"] == pytest.approx(1.0)
+    assert "frequency" in choice.params.feature_names

@@ -103,13 +103,15 @@ def _score(problem: BlendProblem, point: dict[str, float]) -> float:
 
 
 def coordinate_search(
-    problem: BlendProblem, grid: Mapping[str, tuple[float, ...]] = WEIGHT_GRID
+    problem: BlendProblem,
+    grid: Mapping[str, tuple[float, ...]] = WEIGHT_GRID,
+    starts: Sequence[Mapping[str, float]] = STARTS,
 ) -> tuple[dict[str, float], float, int]:
     """Best point found by cycling through the parameters, each set to its best grid value in turn, from
-    each of STARTS (the first start wins ties)."""
+    each of `starts` (the first start wins ties)."""
     found: tuple[dict[str, float], float] | None = None
     tried = 0
-    for start in STARTS:
+    for start in starts:
         point = {name: value for name, value in start.items() if name in grid}
         point, score, steps = _search_from(problem, grid, point)
         tried += steps
