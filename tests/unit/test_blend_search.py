@@ -122,7 +122,6 @@ def steady_favourites_bundle() -> tuple[ModelBundle, dict[str, set[str]]]:
     bundle.arrays["item_biases"][:] = 0.0
     bundle.arrays["popularity"][:] = 0.5
     bundle.arrays["cooc_indices"][:] = -1
-    bundle.arrays["tifu_indices"][:] = -1
     bundle.arrays.update(
         history_indptr=np.arange(0, 5 * n_users + 1, 5, dtype=np.int64),
         history_items=items.astype(np.int32),
