@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from omnirec.scoring.catalog import Catalog
 from omnirec.scoring.context import UserContext
 from omnirec.scoring.cooccurrence import SortedLookup, lookup
 from omnirec.scoring.feature_names import COMPONENTS, CONTEXT_FEATURES, FEATURE_INDEX, FEATURES
+from omnirec.scoring.grouping import unique_inverse, unique_keys
 from omnirec.scoring.history_features import (
     BASKET_HALF_LIFE,
     BASKET_SECONDS,
@@ -41,6 +43,7 @@ _HISTORY_COLUMNS = slice(len(COMPONENTS), len(COMPONENTS) + len(HISTORY_FEATURES
 GENERATORS = ("model", "history", "cooccurrence", "popular")  # Components.sources bits, in this order
 MAX_DAYS = 3650.0
 SECONDS_PER_DAY = 86_400.0
+INT64_MIN = np.iinfo(np.int64).min
 DOT_ROWS = 2048  # candidate rows per block of model scores: two 0.5 MB operands at 64 dimensions
 _H = {name: i for i, name in enumerate(HISTORY_FEATURES)}
 _C = {name: i for i, name in enumerate(CONTEXT_FEATURES)}
@@ -94,29 +97,25 @@ class _Events:
     recency: np.ndarray  # halves every history_half_life_days before the customer's newest event
     anchor: np.ndarray  # per customer: min(newest event, now); 0 without events
     counts: np.ndarray  # per customer: number of events
-
-    @property
-    def weights(self) -> np.ndarray:
-        return self.event_weight * self.recency
+    starts: np.ndarray  # (customers + 1,): customer b's events are starts[b]:starts[b + 1]
+    weights: np.ndarray  # event_weight x recency, computed once
 
 
 def _events(catalog: Catalog, contexts: Sequence[UserContext], now: int) -> _Events:
     counts = np.fromiter((c.items.shape[0] for c in contexts), dtype=np.int64, count=len(contexts))
-    items = np.concatenate([c.items for c in contexts]).astype(np.int64) if len(contexts) else np.zeros(0, np.int64)
-    times = np.concatenate([c.times for c in contexts]).astype(np.int64) if len(contexts) else np.zeros(0, np.int64)
-    types = [t for c in contexts for t in c.types]
-    purchase = np.fromiter((t in PURCHASE_EVENTS for t in types), dtype=bool, count=len(types))
+    items = (
+        np.concatenate([c.items for c in contexts]).astype(np.int64, copy=False) if contexts else np.zeros(0, np.int64)
+    )
+    times = (
+        np.concatenate([c.times for c in contexts]).astype(np.int64, copy=False) if contexts else np.zeros(0, np.int64)
+    )
+    types = list(chain.from_iterable(c.types for c in contexts))
+    purchase = np.fromiter(map(PURCHASE_EVENTS.__contains__, types), dtype=bool, count=len(types))
     w = event_weights(catalog, types, times, counts, now)
     position = np.arange(items.shape[0], dtype=np.int64) - w.starts[w.customer]
-    return _Events(w.customer, items, times, position, purchase, w.type_weight, w.recency, w.anchor, counts)
-
-
-def _unique(values: np.ndarray) -> np.ndarray:
-    """Sorted unique int64 values (a sort and a comparison: numpy's hash-based unique is slower on these)."""
-    ordered = np.sort(values, kind="stable")
-    if ordered.size:
-        ordered = ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
-    return ordered
+    return _Events(
+        w.customer, items, times, position, purchase, w.type_weight, w.recency, w.anchor, counts, w.starts, w.weights
+    )
 
 
 def _sums(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
@@ -153,8 +152,7 @@ class _History:
 
 def _history(catalog: Catalog, ev: _Events, now: int, n_customers: int) -> _History:
     n_items = catalog.n_items
-    keys, first, inverse = np.unique(ev.customer * n_items + ev.items, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
+    keys, first, inverse = unique_inverse(ev.customer * n_items + ev.items)
     n = keys.shape[0]
     key_customer, key_item = keys // n_items, keys % n_items
     weights = ev.weights
@@ -171,20 +169,19 @@ def _history(catalog: Catalog, ev: _Events, now: int, n_customers: int) -> _Hist
         p_key, p_time, p_customer = inverse[ev.purchase], ev.times[ev.purchase], ev.customer[ev.purchase]
         hours = p_time // BASKET_SECONDS
         span = int(hours.max() - hours.min()) + 1
-        basket_keys, p_basket = np.unique(p_customer * span + (hours - hours.min()), return_inverse=True)
-        p_basket = p_basket.ravel()
+        basket_keys, _, p_basket = unique_inverse(p_customer * span + (hours - hours.min()))
         basket_customer = basket_keys // span
         baskets_per_customer = np.bincount(basket_customer, minlength=n_customers).astype(np.int64)
         basket_start = np.concatenate([[0], np.cumsum(baskets_per_customer)])
         rank = np.arange(basket_keys.shape[0]) - basket_start[basket_customer]  # 0 = the customer's oldest
         n_baskets = basket_keys.shape[0]
-        pairs = _unique(p_key * n_baskets + p_basket)
+        pairs = unique_keys(p_key * n_baskets + p_basket)
         pair_key, pair_basket = pairs // n_baskets, pairs % n_baskets
         occasions = np.bincount(pair_key, minlength=n).astype(np.int64)
         per_customer = baskets_per_customer[basket_customer[pair_basket]]
         recent_w = np.power(0.5, (per_customer - 1 - rank[pair_basket]) / BASKET_HALF_LIFE)
         total_w = (1 - np.power(0.5, baskets_per_customer / BASKET_HALF_LIFE)) / (1 - 0.5 ** (1 / BASKET_HALF_LIFE))
-        last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+        last = np.full(n, INT64_MIN, dtype=np.int64)
         np.maximum.at(last, p_key, p_time)
         bought = occasions > 0
         customer_baskets = baskets_per_customer[key_customer]
@@ -217,8 +214,8 @@ def _cooccurrence(catalog: Catalog, ev: _Events) -> _Cooccurrence:
     """Neighbours of each customer's recent items (the bundle's co-occurrence lists), weighted by recency."""
     n_items = catalog.n_items
     recent = ev.position < catalog.params.history_events
-    anchor_keys, inverse = np.unique(ev.customer[recent] * n_items + ev.items[recent], return_inverse=True)
-    anchor_w = _sums(inverse.ravel(), np.maximum(ev.weights[recent], 0), anchor_keys.shape[0])
+    anchor_keys, _, inverse = unique_inverse(ev.customer[recent] * n_items + ev.items[recent])
+    anchor_w = _sums(inverse, np.maximum(ev.weights[recent], 0), anchor_keys.shape[0])
     used = anchor_w > 0
     anchor_keys, anchor_w = anchor_keys[used], anchor_w[used]
     indices, scores = catalog.neighbour_arrays["cooc"]
@@ -232,8 +229,7 @@ def _cooccurrence(catalog: Catalog, ev: _Events) -> _Cooccurrence:
     customer = np.repeat(anchor_keys // n_items, width).reshape(rows.shape)[valid]
     contrib = (scores[anchor_item].astype(np.float64) * anchor_w[:, None])[valid]
     anchor_of = np.repeat(anchor_item, width).reshape(rows.shape)[valid]
-    keys, inv = np.unique(customer * n_items + rows[valid], return_inverse=True)
-    inv = inv.ravel()
+    keys, _, inv = unique_inverse(customer * n_items + rows[valid])
     totals = _sums(inv, contrib, keys.shape[0])
     # Per item, the recent item contributing most (ties: the earlier anchor), in two linear passes.
     strongest = np.full(keys.shape[0], -np.inf)
@@ -266,7 +262,7 @@ def build_candidates(catalog: Catalog, contexts: Sequence[UserContext], request:
     n_items, n_customers, now = catalog.n_items, len(contexts), request.now
     ev = _events(catalog, contexts, now)
     weights = ev.weights
-    ev_starts = np.concatenate([[0], np.cumsum(ev.counts)])
+    ev_starts = ev.starts
     queries: list[np.ndarray | None] = []
     strategies: list[ModelStrategy] = []
     filters: list[ItemFilter] = []
@@ -306,7 +302,7 @@ def build_candidates(catalog: Catalog, contexts: Sequence[UserContext], request:
     cooc_ok = allowed(cooc.keys)  # co-occurring items: each customer's n_model strongest
     pool_keys[2].append(top_per_customer(cooc.keys[cooc_ok], cooc.scores[cooc_ok], n_items, n_model))
     pools = [np.concatenate([*p, np.empty(0, np.int64)]).astype(np.int64) for p in pool_keys]
-    keys = _unique(np.concatenate(pools))
+    keys = unique_keys(np.concatenate(pools))
     sources = np.zeros(keys.shape[0], dtype=np.uint8)
     for bit, pool in enumerate(pools):  # every pool key is among keys: find it by binary search
         sources[np.searchsorted(keys, pool)] |= np.uint8(1 << bit)
@@ -391,8 +387,8 @@ def _matrix(
     n_codes = catalog.n_category_codes
     positive = np.maximum(weights, 0.0)
     totals = _sums(ev.customer, positive, n_customers)
-    category_keys, inverse = np.unique(ev.customer * n_codes + codes[ev.items], return_inverse=True)
-    affinity = _sums(inverse.ravel(), positive, category_keys.shape[0])
+    category_keys, _, inverse = unique_inverse(ev.customer * n_codes + codes[ev.items])
+    affinity = _sums(inverse, positive, category_keys.shape[0])
     owner = category_keys // n_codes
     affinity = np.divide(affinity, totals[owner], out=np.zeros_like(affinity), where=totals[owner] > 0)
     affinity[category_keys % n_codes == catalog.no_category_code] = 0.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 
@@ -39,8 +40,8 @@ def event_weights(
     all of the customer's events, which every component cancels (each is scaled per request), so it changes
     no ranking; it keeps years-old histories away from float underflow and a ranking off the wall clock.
     """
-    weight_of = catalog.event_weights
-    type_weight = np.fromiter((weight_of.get(t, 0.0) for t in types), dtype=np.float64, count=len(types))
+    # map() over dict.get runs in C: no Python frame per event (a generator's was ~5 % of an export)
+    type_weight = np.fromiter(map(catalog.event_weights.get, types, repeat(0.0)), dtype=np.float64, count=len(types))
     n_events = len(types)
     if counts.shape[0] == 1:  # the request path's batch of one: the same numbers, fewer numpy calls
         customer = np.zeros(n_events, dtype=np.int64)
