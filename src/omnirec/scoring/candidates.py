@@ -11,6 +11,7 @@ catalogue's search (exact or HNSW, as the service answers).
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -124,6 +125,8 @@ def _sums(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
 
 
 def _segment_max(values: np.ndarray, segment: np.ndarray, n: int, empty: float = 0.0) -> np.ndarray:
+    if n == 1:  # one customer (a request): one reduction instead of an unbuffered ufunc.at, same value
+        return _one_value(float(values.max()) if values.size else -np.inf, empty)
     out = np.full(n, -np.inf)
     np.maximum.at(out, segment, values)
     out[~np.isfinite(out)] = empty
@@ -131,10 +134,16 @@ def _segment_max(values: np.ndarray, segment: np.ndarray, n: int, empty: float =
 
 
 def _segment_min(values: np.ndarray, segment: np.ndarray, n: int) -> np.ndarray:
+    if n == 1:
+        return _one_value(float(values.min()) if values.size else np.inf, 0.0)
     out = np.full(n, np.inf)
     np.minimum.at(out, segment, values)
     out[~np.isfinite(out)] = 0.0
     return out
+
+
+def _one_value(value: float, empty: float) -> np.ndarray:
+    return np.array([value if math.isfinite(value) else empty])
 
 
 @dataclass(frozen=True)
@@ -225,10 +234,9 @@ def _cooccurrence(catalog: Catalog, ev: _Events) -> _Cooccurrence:
     if not valid.any():
         empty = np.empty(0, dtype=np.int64)
         return _Cooccurrence(empty, np.empty(0), empty)
-    width = rows.shape[1]
-    customer = np.repeat(anchor_keys // n_items, width).reshape(rows.shape)[valid]
-    contrib = (scores[anchor_item].astype(np.float64) * anchor_w[:, None])[valid]
-    anchor_of = np.repeat(anchor_item, width).reshape(rows.shape)[valid]
+    customer = np.broadcast_to((anchor_keys // n_items)[:, None], rows.shape)[valid]
+    contrib = (scores[anchor_item] * anchor_w[:, None])[valid]  # float32 scores promote to float64 first
+    anchor_of = np.broadcast_to(anchor_item[:, None], rows.shape)[valid]
     keys, _, inv = unique_inverse(customer * n_items + rows[valid])
     totals = _sums(inv, contrib, keys.shape[0])
     # Per item, the recent item contributing most (ties: the earlier anchor), in two linear passes.
@@ -277,7 +285,7 @@ def build_candidates(catalog: Catalog, contexts: Sequence[UserContext], request:
     n_popular, n_model = max(2 * request.k, 50), max(4 * request.k, 100)
     popular_shared = catalog.popular(request.channel, n_popular, filters[0]) if shared else None
     pool_keys: list[list[np.ndarray]] = [[], [], [], []]
-    model_rank_keys, model_rank_values = [], []
+    model_ranks = []  # per customer, in pool_keys[0]'s order: position in the model's top / its length
     for b in range(n_customers):
         popular = (
             popular_shared if popular_shared is not None else catalog.popular(request.channel, n_popular, filters[b])
@@ -286,9 +294,7 @@ def build_candidates(catalog: Catalog, contexts: Sequence[UserContext], request:
         model_top = catalog.search.top(query, n_model, filters[b]) if query is not None else popular[:0]
         pool_keys[0].append(b * n_items + model_top.astype(np.int64))
         pool_keys[3].append(b * n_items + popular.astype(np.int64))
-        if model_top.size:
-            model_rank_keys.append(b * n_items + model_top.astype(np.int64))
-            model_rank_values.append(np.arange(model_top.shape[0], dtype=np.float64) / model_top.shape[0])
+        model_ranks.append(np.arange(model_top.shape[0], dtype=np.float64) / max(model_top.shape[0], 1))
     history = _history(catalog, ev, now, n_customers)
     cooc = _cooccurrence(catalog, ev)
     blocked_keys = np.concatenate([b * n_items + f.blocked for b, f in enumerate(filters)] + [np.empty(0, np.int64)])
@@ -304,20 +310,19 @@ def build_candidates(catalog: Catalog, contexts: Sequence[UserContext], request:
     pools = [np.concatenate([*p, np.empty(0, np.int64)]).astype(np.int64) for p in pool_keys]
     keys = unique_keys(np.concatenate(pools))
     sources = np.zeros(keys.shape[0], dtype=np.uint8)
-    for bit, pool in enumerate(pools):  # every pool key is among keys: find it by binary search
-        sources[np.searchsorted(keys, pool)] |= np.uint8(1 << bit)
+    rows_of = [np.searchsorted(keys, pool) for pool in pools]  # every pool key is among keys: binary search
+    for bit, rows in enumerate(rows_of):
+        sources[rows] |= np.uint8(1 << bit)
     customer, items = keys // n_items, keys % n_items
     in_history, in_cooc = SortedLookup(keys, history.keys), SortedLookup(keys, cooc.keys)
     matrix = _matrix(catalog, request, keys, customer, items, queries, history, in_history, cooc, in_cooc, ev, weights)
-    if model_rank_keys:
-        order_keys = np.concatenate(model_rank_keys)
-        order = np.argsort(order_keys, kind="stable")
-        matrix[:, FEATURE_INDEX["model_rank"]] = lookup(
-            keys, order_keys[order], np.concatenate(model_rank_values)[order], fill=1.0
-        )
-    else:
-        matrix[:, FEATURE_INDEX["model_rank"]] = 1.0
-    anchors = in_cooc.take(cooc.anchors.astype(np.float64), fill=-1).astype(np.int64)
+    matrix[:, FEATURE_INDEX["model_rank"]] = 1.0  # not in the model's top
+    # The model pool's rows are already found: its items are distinct per customer (a search's top), and
+    # reversed, a repeated row would keep its first (best) rank, as a lookup in the sorted pool did.
+    model_rows = rows_of[MODEL][::-1]
+    matrix[model_rows, FEATURE_INDEX["model_rank"]] = np.concatenate([*model_ranks, np.empty(0)])[::-1]
+    anchors = np.full(keys.shape[0], -1, dtype=np.int64)
+    anchors[in_cooc.hit] = cooc.anchors[in_cooc.pos]
     occasions = in_history.take(history.occasions.astype(np.float64))
     rate = np.where(occasions == 1, catalog.repeat_rate[items], np.inf)
     counts = np.bincount(customer, minlength=n_customers)
@@ -393,7 +398,7 @@ def _matrix(
     affinity = np.divide(affinity, totals[owner], out=np.zeros_like(affinity), where=totals[owner] > 0)
     affinity[category_keys % n_codes == catalog.no_category_code] = 0.0
     matrix[:, FEATURE_INDEX["category_affinity"]] = lookup(customer * n_codes + codes[items], category_keys, affinity)
-    days = np.clip((request.now - history.newest) / SECONDS_PER_DAY, 0.0, MAX_DAYS)
+    days = np.minimum(np.maximum((request.now - history.newest) / SECONDS_PER_DAY, 0.0), MAX_DAYS)  # np.clip's bits
     matrix[:, FEATURE_INDEX["days_since_seen"]] = in_history.take(days, fill=MAX_DAYS)
     matrix[:, FEATURE_INDEX["customer_baskets"]] = np.log1p(history.baskets[customer])
     matrix[:, FEATURE_INDEX["customer_events"]] = np.log1p(ev.counts[customer])

@@ -85,6 +85,11 @@ def query_vector(catalog: Catalog, ctx: UserContext, weights: np.ndarray) -> tup
         return (session, "session") if session is not None else (None, "popular")
     if session is None or params.session_mix <= 0:
         return base.astype(np.float32), strategy
-    scale = np.linalg.norm(base) / max(float(np.linalg.norm(session)), 1e-12)
+    scale = _norm(base) / max(float(_norm(session)), 1e-12)
     mixed = (1 - params.session_mix) * base + params.session_mix * session * scale
     return mixed.astype(np.float32), strategy
+
+
+def _norm(vector: np.ndarray) -> np.floating:
+    """np.linalg.norm of a real vector, without its argument handling: the same sqrt(x . x), same dtype."""
+    return np.sqrt(vector.dot(vector))
