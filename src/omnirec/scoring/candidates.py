@@ -167,12 +167,12 @@ def _history(catalog: Catalog, ev: _Events, now: int, n_customers: int) -> _Hist
     weights = ev.weights
     scores = _sums(inverse, weights, n)
     scores_long = _sums(inverse, ev.event_weight * np.power(ev.recency, 0.25), n)
-    values = np.zeros((n, len(HISTORY_FEATURES)), dtype=np.float64)
+    columns = np.zeros((len(HISTORY_FEATURES), n), dtype=np.float64)  # one row per feature, transposed at the end
     occasions = np.zeros(n, dtype=np.int64)
     browse = np.where(~ev.purchase & (ev.event_weight > 0), weights, 0.0)
     interest = _sums(inverse, browse, n)
     top = _segment_max(interest, key_customer, n_customers)[key_customer]
-    values[:, _H["interest"]] = np.divide(interest, top, out=np.zeros(n), where=top > 0)
+    np.divide(interest, top, out=columns[_H["interest"]], where=top > 0)
     baskets_per_customer = np.zeros(n_customers, dtype=np.int64)
     if ev.purchase.any():
         p_key, p_time, p_customer = inverse[ev.purchase], ev.times[ev.purchase], ev.customer[ev.purchase]
@@ -192,23 +192,25 @@ def _history(catalog: Catalog, ev: _Events, now: int, n_customers: int) -> _Hist
         total_w = (1 - np.power(0.5, baskets_per_customer / BASKET_HALF_LIFE)) / (1 - 0.5 ** (1 / BASKET_HALF_LIFE))
         last = np.full(n, INT64_MIN, dtype=np.int64)
         np.maximum.at(last, p_key, p_time)
-        bought = occasions > 0
-        customer_baskets = baskets_per_customer[key_customer]
-        with_baskets = customer_baskets > 0
-        values[with_baskets, _H["frequency"]] = occasions[with_baskets] / customer_baskets[with_baskets]
-        values[with_baskets, _H["log_count"]] = np.log1p(occasions[with_baskets])
-        recent = _sums(pair_key, recent_w, n)
-        values[with_baskets, _H["basket_recency"]] = recent[with_baskets] / total_w[key_customer[with_baskets]]
-        since_anchor = np.maximum(ev.anchor[key_customer[bought]] - last[bought], 0) / SECONDS_PER_DAY
-        since_now = np.maximum(now - last[bought], 0) / SECONDS_PER_DAY
-        rate = catalog.repeat_rate[key_item[bought]].astype(np.float64)
-        values[bought, _H["bought"]] = 1.0
-        values[bought, _H["recency_short"]] = np.power(0.5, since_anchor / SHORT_DAYS)
-        values[bought, _H["recency_long"]] = np.power(0.5, since_anchor / LONG_DAYS)
-        values[bought, _H["due"]] = due(since_now, catalog.repeat_interval_days[key_item[bought]].astype(np.float64))
-        values[bought, _H["item_repeat_rate"]] = rate
-        repeats = occasions[bought] - 1.0
-        values[bought, _H["personal_repeat"]] = (repeats + PRIOR_OCCASIONS * rate) / (repeats + PRIOR_OCCASIONS)
+        # Only bought rows get purchase features: a customer's other items would get 0 / baskets, log1p(0)
+        # and 0 / total_w, all +0.0 like the zeros they keep. Integer rows: no boolean mask per column.
+        bought = np.flatnonzero(occasions)
+        b_customer, b_item, b_occasions = key_customer[bought], key_item[bought], occasions[bought]
+        b_last = last[bought]
+        since_anchor = np.maximum(ev.anchor[b_customer] - b_last, 0) / SECONDS_PER_DAY
+        since_now = np.maximum(now - b_last, 0) / SECONDS_PER_DAY
+        rate = catalog.repeat_rate[b_item].astype(np.float64)
+        repeats = b_occasions - 1.0
+        columns[_H["bought"], bought] = 1.0
+        columns[_H["frequency"], bought] = b_occasions / baskets_per_customer[b_customer]
+        columns[_H["log_count"], bought] = np.log1p(b_occasions)
+        columns[_H["basket_recency"], bought] = _sums(pair_key, recent_w, n)[bought] / total_w[b_customer]
+        columns[_H["recency_short"], bought] = np.power(0.5, since_anchor / SHORT_DAYS)
+        columns[_H["recency_long"], bought] = np.power(0.5, since_anchor / LONG_DAYS)
+        columns[_H["due"], bought] = due(since_now, catalog.repeat_interval_days[b_item].astype(np.float64))
+        columns[_H["item_repeat_rate"], bought] = rate
+        columns[_H["personal_repeat"], bought] = (repeats + PRIOR_OCCASIONS * rate) / (repeats + PRIOR_OCCASIONS)
+    values = np.ascontiguousarray(columns.T)
     return _History(keys, scores, scores_long, values, occasions, ev.times[first], baskets_per_customer)
 
 
