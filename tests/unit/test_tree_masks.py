@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from omnirec.bundle.format import TreeEnsemble
-from omnirec.scoring.tree_masks import LeafMasks
+from omnirec.scoring.tree_masks import LeafMasks, tree_order_sum
 from omnirec.scoring.trees import CompiledTrees
 from omnirec_train.tree_ranker import LGBM_PARAMS, GroupedRows, ensemble_from_dump, predict
 
@@ -106,3 +106,17 @@ def test_wide_lightgbm_trees_score_as_lightgbm_predicts() -> None:
     assert masks is not None and masks.ones.dtype == np.uint64  # over 32 leaves in a tree
     fresh = rng.random((500, 6))
     np.testing.assert_array_equal(predict(ensemble, fresh), booster.predict(fresh))
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 8, 9, 17, 129, 1024])
+def test_tree_order_sum_adds_tree_by_tree_whatever_the_rows(rows: int) -> None:
+    # Magnitudes 1e-8..1e8 make pairwise and in-order summation round differently over 60 trees.
+    rng = np.random.default_rng(rows)
+    by_tree = rng.standard_normal((60, rows)) * 10.0 ** rng.integers(-8, 8, (60, rows))
+    expected = by_tree[0].copy()
+    for tree in range(1, 60):
+        expected += by_tree[tree]
+    np.testing.assert_array_equal(tree_order_sum(by_tree), expected)
+    wider = np.zeros((60, rows + 3))  # a column slice of a larger work buffer, as predict passes
+    wider[:, :rows] = by_tree
+    np.testing.assert_array_equal(tree_order_sum(wider[:, :rows]), expected)

@@ -121,11 +121,23 @@ class LeafMasks:
             leaf += self.offsets
             self.values.take(leaf, out=values)
             np.copyto(by_tree, values.T)
-            total = out[start : start + n]
-            total[...] = by_tree[0]
-            for tree in range(1, n_trees):  # tree by tree, in order: the sum LightGBM computes
-                total += by_tree[tree]
+            out[start : start + n] = tree_order_sum(by_tree)
         return out
+
+
+def tree_order_sum(by_tree: np.ndarray) -> np.ndarray:
+    """Per column of (trees, rows), the values added tree by tree in order: the sum LightGBM computes.
+
+    With two or more rows numpy reduces over the outer axis by adding whole rows in order (one call for
+    what a Python loop did in one call per tree); over a single column it would sum pairwise, with other
+    rounding, so one row is added up in a loop (tests/unit/test_tree_masks.py checks both against the loop).
+    """
+    if by_tree.shape[1] >= 2:
+        return np.add.reduce(by_tree, axis=0)
+    total = by_tree[0].copy()
+    for tree in range(1, by_tree.shape[0]):
+        total += by_tree[tree]
+    return total
 
 
 def _leaves_left_to_right(child: int, left: tuple[int, ...], right: tuple[int, ...]) -> list[int]:
