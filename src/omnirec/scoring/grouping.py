@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+PACK_ABOVE = 256  # values from which packing (value, position) into one int64 sorts faster than argsort
+
+
 
 def unique_keys(values: np.ndarray) -> np.ndarray:
     """Sorted unique int64 values (a sort and a comparison: numpy's hash-based unique is slower on these)."""
@@ -22,8 +25,7 @@ def unique_keys(values: np.ndarray) -> np.ndarray:
 
 def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(sorted unique values, index of each one's first occurrence, each value's position among them)."""
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
+    ordered, order = stable_sorted(values)
     inverse = np.empty(values.shape[0], dtype=np.intp)
     if values.shape[0] <= 1:
         inverse[order] = 0
@@ -31,6 +33,24 @@ def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     starts = _starts(ordered)
     inverse[order] = np.cumsum(starts) - 1
     return ordered[starts], order[starts], inverse
+
+
+def stable_sorted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(values ascending, their positions: ties in input order), as values[argsort(kind="stable")] gives.
+
+    Non-negative int64 values small enough to leave room for a position in their low bits are packed with
+    it into one int64 and sorted by value, ties by position: numpy's (unstable, SIMD) sort of int64 ran
+    2x faster than a stable argsort at 2,500 values and 10x at 30,000 (a batch's events) on this box.
+    """
+    n = values.shape[0]
+    bits = max(1, (n - 1).bit_length())
+    if n > PACK_ABOVE and values.dtype == np.int64 and values.min() >= 0 and values.max() < (1 << (63 - bits)):
+        packed = values << bits
+        packed |= np.arange(n, dtype=np.int64)
+        packed.sort()
+        return packed >> bits, packed & ((1 << bits) - 1)
+    order = np.argsort(values, kind="stable")
+    return values[order], order
 
 
 def _starts(ordered: np.ndarray) -> np.ndarray:
