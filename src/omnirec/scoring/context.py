@@ -12,6 +12,7 @@ import numpy as np
 from omnirec.bundle.format import ModelBundle
 from omnirec.columns import PURCHASE_EVENTS
 from omnirec.scoring.catalog import Catalog
+from omnirec.scoring.grouping import unique_inverse
 from omnirec.store.records import HistoryEntry
 
 
@@ -31,6 +32,7 @@ class Event(Protocol):
 
 
 _timestamp = attrgetter("timestamp")
+INT64_MIN = np.iinfo(np.int64).min
 
 
 @dataclass(frozen=True)
@@ -134,12 +136,13 @@ def _bundle_context(catalog: Catalog, bundle: ModelBundle, user_index: int) -> U
     types = bundle["history_types"][start:end][order].tolist()
     channels = bundle["history_channels"][start:end][order].tolist()
     purchases: dict[int, tuple[int, int]] = {}
-    bought = np.fromiter((t in PURCHASE_EVENTS for t in types), dtype=bool, count=len(types))
+    bought = np.fromiter(map(PURCHASE_EVENTS.__contains__, types), dtype=bool, count=len(types))
     if bought.any():
         b_items, b_times = items[bought], times[bought]
-        uniq, inverse, counts = np.unique(b_items, return_inverse=True, return_counts=True)
-        last = np.full(uniq.shape[0], np.iinfo(np.int64).min, dtype=np.int64)
-        np.maximum.at(last, inverse.ravel(), b_times)
+        uniq, _, inverse = unique_inverse(b_items)
+        counts = np.bincount(inverse, minlength=uniq.shape[0])
+        last = np.full(uniq.shape[0], INT64_MIN, dtype=np.int64)
+        np.maximum.at(last, inverse, b_times)
         purchases = dict(zip(uniq.tolist(), zip(last.tolist(), counts.tolist(), strict=True), strict=True))
     return UserContext(
         user_vector=bundle["user_vectors"][user_index],

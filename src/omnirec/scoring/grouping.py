@@ -14,7 +14,6 @@ import numpy as np
 PACK_ABOVE = 256  # values from which packing (value, position) into one int64 sorts faster than argsort
 
 
-
 def unique_keys(values: np.ndarray) -> np.ndarray:
     """Sorted unique int64 values (a sort and a comparison: numpy's hash-based unique is slower on these)."""
     ordered = np.sort(values, kind="stable")
