@@ -38,3 +38,14 @@ def test_customers_go_in_chunks_when_the_padded_matrix_would_be_large(monkeypatc
     keys = np.unique(rng.integers(0, 30 * 12, 250))
     scores = np.round(rng.random(keys.shape[0]) * 4)
     np.testing.assert_array_equal(top_per_customer(keys, scores, 30, 4), sorted_top(keys, scores, 30, 4))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_one_customers_rows_take_the_single_partition_path_with_the_same_answer(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_items = int(rng.integers(2, 3000))
+    keys = np.unique(rng.integers(0, n_items, int(rng.integers(1, n_items + 1)))) + 7 * n_items  # customer 7 only
+    scores = np.round(rng.random(keys.shape[0]) * (3 if seed % 2 else 1000)) / 4  # many ties when seed is odd
+    scores[rng.random(keys.shape[0]) < 0.1] = -np.inf  # rank_batch's unrankable rows
+    for n in (1, 2, 10, 100, keys.shape[0]):
+        np.testing.assert_array_equal(top_per_customer(keys, scores, n_items, n), sorted_top(keys, scores, n_items, n))

@@ -26,6 +26,8 @@ def best_of_each(customer: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray
         return ~keep
     if not customer.size:
         return keep
+    if customer[0] == customer[-1]:  # one customer (a request): one partition of its rows, no padding
+        return _best_of_one(scores, n)
     if customer.shape[0] <= SORT_BELOW:  # a stable sort of few rows costs less than the partition's steps
         order = np.lexsort((-scores, customer))
         ranked = customer[order]
@@ -63,4 +65,15 @@ def best_of_each(customer: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray
         tie_rank = np.arange(tied.shape[0]) - np.searchsorted(tie_rows, tie_rows)
         chosen[tied[tie_rank < places[tie_rows]]] = True
         keep[index] = chosen
+    return keep
+
+
+def _best_of_one(scores: np.ndarray, n: int) -> np.ndarray:
+    """best_of_each for rows of a single customer: above the n-th best score, then the first ones tied with it."""
+    if scores.shape[0] <= n:
+        return np.ones(scores.shape[0], dtype=bool)
+    cut = np.partition(scores, scores.shape[0] - n)[scores.shape[0] - n]
+    keep = scores > cut
+    tied = np.flatnonzero(scores == cut)
+    keep[tied[: n - int(np.count_nonzero(keep))]] = True
     return keep
