@@ -69,6 +69,7 @@ class CandidateBatch:
 
     def take(self, keep: np.ndarray) -> CandidateBatch:
         """Only the rows where `keep` is True (customers stay, possibly with no rows)."""
+        keep = np.flatnonzero(keep)  # row numbers once, rather than a boolean mask converted per array
         counts = np.bincount(self.customer[keep], minlength=len(self.strategies))
         starts = np.zeros(len(self.strategies) + 1, dtype=np.int64)
         starts[1:] = np.cumsum(counts)
