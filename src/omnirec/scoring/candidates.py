@@ -378,12 +378,12 @@ def _matrix(
     raw += catalog.biases[items]
     low = _segment_min(raw, customer, n_customers)[customer]
     span = _segment_max(raw, customer, n_customers)[customer] - low
-    matrix[:, MODEL] = np.divide(raw - low, span, out=np.zeros_like(raw), where=span > 0)
+    np.divide(raw - low, span, out=matrix[:, MODEL], where=span > 0)  # the matrix starts at zeros
     history_raw = in_history.take(np.maximum(history.scores, 0))
     cooc_raw = in_cooc.take(cooc.scores)
     for column, values in ((HISTORY, history_raw), (COOCCURRENCE, cooc_raw)):
         top = _segment_max(values, customer, n_customers)[customer]
-        matrix[:, column] = np.divide(values, top, out=np.zeros_like(values), where=top > 0)
+        np.divide(values, top, out=matrix[:, column], where=top > 0)
     matrix[:, POPULARITY] = catalog.popularity[catalog.channel_row(request.channel)][items]
     matrix[:, _HISTORY_COLUMNS] = in_history.take(history.values)
     matrix[:, FEATURE_INDEX["model_raw"]] = raw

@@ -75,8 +75,9 @@ def query_vector(catalog: Catalog, ctx: UserContext, weights: np.ndarray) -> tup
     recent = slice(0, params.history_events)
     session = None
     w = np.maximum(weights[recent], 0.0)
-    if w.sum() > 0:
-        session = (catalog.vectors[ctx.items[recent]] * w[:, None]).sum(axis=0) / w.sum()
+    total = w.sum()
+    if total > 0:
+        session = (catalog.vectors[ctx.items[recent]] * w[:, None]).sum(axis=0) / total
     base = ctx.user_vector
     strategy: ModelStrategy = "personalized"
     if base is None and ctx.feature_vector is not None:
