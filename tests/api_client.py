@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import pytest
 from litestar.testing import AsyncTestClient
 
 from omnirec.api.app import create_app
@@ -79,8 +78,3 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert body["status"] == status
     assert body["type"].startswith("/problems/") and body["title"] and body["detail"]
     return body
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"

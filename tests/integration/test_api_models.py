@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from api_client import anyio_backend, app_client, assert_problem, headers, publish  # noqa: F401
+from api_client import app_client, assert_problem, headers, publish
 from bundle_factory import make_bundle
 
 pytestmark = pytest.mark.anyio

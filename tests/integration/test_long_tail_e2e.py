@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from api_client import NOW, anyio_backend, api_settings, app_client, headers  # noqa: F401
+from api_client import NOW, api_settings, app_client, headers
 from long_tail_data import LONG_TAIL_ITEMS, write_long_tail_folder
 from omnirec.batch.recommendations import BundleRecommender
 from omnirec.bundle import load_bundle

@@ -16,7 +16,7 @@ import time
 import pytest
 from litestar.testing import AsyncTestClient
 
-from api_client import anyio_backend, api_settings, app_client, assert_problem, headers, publish  # noqa: F401
+from api_client import api_settings, app_client, assert_problem, headers, publish
 from bundle_factory import make_bundle
 from omnirec.store.factory import open_store
 from redis_servers import RedisServer

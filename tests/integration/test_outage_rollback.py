@@ -12,7 +12,7 @@ import time
 import pytest
 from litestar.testing import AsyncTestClient
 
-from api_client import anyio_backend, api_settings, app_client, headers, publish  # noqa: F401
+from api_client import api_settings, app_client, headers, publish
 from bundle_factory import make_bundle
 from offer_data import offers_from
 from omnirec.offers.catalog import encode_offer_catalog

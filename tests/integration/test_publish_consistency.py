@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
@@ -12,29 +11,11 @@ import pytest
 from bundle_factory import make_bundle, version_marker
 from omnirec.errors import BundleError
 from omnirec.publishing import cleanup_stale_staging, publish_bundle
-from omnirec.store.factory import open_store
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import ModelRows, ModelRowsBatch, VersionInfo
 
 pytestmark = pytest.mark.anyio
 V1, V2, V3 = "20260101T000000Z-00000001", "20260102T000000Z-00000002", "20260103T000000Z-00000003"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=["memory", "redis", "cluster"])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[FeatureStore]:
-    url = "memory://"
-    if request.param != "memory":
-        servers = request.getfixturevalue("redis_server" if request.param == "redis" else "redis_cluster")
-        servers.flush()
-        url = servers.url
-    opened = open_store(url, prefix="pub", timeout_ms=5000)
-    yield opened
-    await opened.close()
 
 
 async def read_and_check(store: FeatureStore, user_ids: list[str]) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from litestar.testing import AsyncTestClient
 
-from api_client import anyio_backend, api_settings, app_client, headers, publish  # noqa: F401
+from api_client import api_settings, app_client, headers, publish
 from bundle_factory import make_bundle
 from omnirec.api.app import create_app
 from omnirec.store.memory import MemoryStore

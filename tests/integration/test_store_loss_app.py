@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from api_client import anyio_backend, api_settings, app_client, headers, publish  # noqa: F401
+from api_client import api_settings, app_client, headers, publish
 from bundle_factory import make_bundle
 from omnirec.customer_profiles import import_profiles
 from omnirec.store.factory import open_store

@@ -20,11 +20,6 @@ pytestmark = pytest.mark.anyio
 TIMEOUT_MS = 100
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def event(n: int) -> CustomerEvent:
     return CustomerEvent(
         user_id="u1", item_id=f"i{n}", event_type="view", timestamp=1_760_000_000 + n, channel="web", event_id=f"e{n}"
