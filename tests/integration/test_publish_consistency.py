@@ -13,6 +13,7 @@ from omnirec.errors import BundleError
 from omnirec.publishing import cleanup_stale_staging, publish_bundle
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import ModelRows, ModelRowsBatch, VersionInfo
+from waiting import eventually
 
 pytestmark = pytest.mark.anyio
 V1, V2, V3 = "20260101T000000Z-00000001", "20260102T000000Z-00000002", "20260103T000000Z-00000003"
@@ -44,11 +45,16 @@ async def test_readers_never_see_a_mix_of_versions(store: FeatureStore) -> None:
             seen.append(await read_and_check(store, users))
             await asyncio.sleep(0)
 
+    async def reads_of(version: str, at_least: int) -> bool:
+        for task in readers:  # a reader that failed stops the wait with its error
+            if task.done():
+                task.result()
+        return seen.count(version) >= at_least
+
     readers = [asyncio.create_task(reader()) for _ in range(4)]
-    await asyncio.sleep(0.02)
+    await eventually(lambda: reads_of(V1, 4), "the readers never read v1")
     await publish_bundle(bundle2, store, batch_size=100)
-    for _ in range(20):
-        await asyncio.sleep(0.005)
+    await eventually(lambda: reads_of(V2, 20), "the readers never read v2 after it was activated")
     stop.set()
     await asyncio.gather(*readers)  # re-raises any reader failure
     assert V1 in seen and seen[-1] == V2

@@ -18,8 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from deploy_files import dockerfile_stages
 from omnirec.publishing import publish_bundle
 from omnirec.store.factory import open_store
 from redis_servers import RedisServer, free_port
+from waiting import wait_until
 
 LIMIT = 5
 ROUNDS = 12  # fresh-key rounds of the rate-limit test: on a busy machine one worker may take a whole round
@@ -63,16 +63,14 @@ async def _publish(url: str) -> None:
         await store.close()
 
 
-def _wait(condition: object, what: str, log: Path, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait(condition: Callable[[], bool], what: str, log: Path, timeout: float = 90.0) -> None:
+    def holds() -> bool:
         try:
-            if condition():  # type: ignore[operator]
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"{what} within {timeout:.0f} s; server log:\n{log.read_text()[-3000:]}")
+            return condition()
+        except httpx.HTTPError:  # not listening yet
+            return False
+
+    wait_until(holds, lambda: f"{what}; server log:\n{log.read_text()[-3000:]}", timeout=timeout, interval=0.1)
 
 
 def _ready(base: str, times: int = 10) -> bool:
