@@ -8,7 +8,6 @@ crashed in hnswlib (`Cannot return the results in a contiguous 2D array`) and th
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ from omnirec.bundle.format import ModelBundle
 from omnirec.cli.main import app
 from omnirec.scoring import RankRequest
 from omnirec.scoring.search_config import SearchConfig
+from waiting import eventually
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 # Small and fast: few epochs and dims; a short validation window keeps the blend search to ~150 customers.
@@ -84,10 +84,11 @@ async def test_the_app_serves_the_long_tail_with_hnsw(trained: tuple[Path, Model
     code = str(bundle["item_categories"][0])
     recommender = BundleRecommender(bundle, SEARCH)
     async with app_client(bundle, settings=api_settings(ann_threshold_items=1_000, ann_ef=64)) as (client, _):
-        deadline = time.monotonic() + 120
-        while (await client.get("/v1/models/active", headers=headers())).json()["search"] != "hnsw":
-            assert time.monotonic() < deadline, "the HNSW index was not built within 120 s"
-            await client.get("/health/live")  # yields to the build thread between polls
+
+        async def searches_with_hnsw() -> bool:  # polled: the index builds in its own thread
+            return bool((await client.get("/v1/models/active", headers=headers())).json()["search"] == "hnsw")
+
+        await eventually(searches_with_hnsw, "the HNSW index was never built", timeout=120)
         for params in ({"k": 20, "channel": "web"}, {"k": 20, "channel": "web", "category": code}):
             response = await client.get(f"/v1/users/{user}/recommendations", params=params, headers=headers())
             assert response.status_code == 200, response.text
