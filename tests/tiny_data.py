@@ -18,6 +18,7 @@ import numpy as np
 
 from omnirec.bundle import BundleManifest, ModelBundle, RankerParams
 from omnirec.bundle.io import validate_arrays
+from omnirec.store.records import CustomerEvent
 
 # Three customers, four items, two channels; timestamps in file order are NOT sorted on purpose.
 TINY_EVENTS = """user_id,item_id,event_type,channel,timestamp,quantity,price
@@ -70,6 +71,16 @@ def tiny_manifest(
         channels=list(channels),
         dim=dim,
     )
+
+
+def customer_event(
+    user: str, item: str, kind: str = "view", at: int = 1_760_000_000, channel: str = "web", event_id: str = ""
+) -> CustomerEvent:
+    """One event as the store keeps it; the id defaults to user/item/kind/time (one id per distinct event)."""
+    return CustomerEvent(
+        user_id=user, item_id=item, event_type=kind, timestamp=at, channel=channel,
+        event_id=event_id or f"{user}-{item}-{kind}-{at}",
+    )  # fmt: skip
 
 
 # The tiny bundle: three aisles of two items, one axis each; `lamp` is not sold in store.

@@ -21,6 +21,7 @@ from omnirec.store.health import StoreHealth
 from omnirec.store.records import CustomerEvent
 from omnirec.store.resilient import ResilientStore
 from redis_servers import RedisServer
+from tiny_data import customer_event
 from waiting import eventually
 
 pytestmark = pytest.mark.anyio
@@ -29,9 +30,7 @@ DEADLINE_S = 10.0  # 100 x the read bound: only a call nothing cut off takes thi
 
 
 def event(n: int) -> CustomerEvent:
-    return CustomerEvent(
-        user_id="u1", item_id=f"i{n}", event_type="view", timestamp=1_760_000_000 + n, channel="web", event_id=f"e{n}"
-    )
+    return customer_event("u1", f"i{n}", at=1_760_000_000 + n)
 
 
 async def failure(call: Awaitable[object]) -> tuple[StoreUnavailable, float]:

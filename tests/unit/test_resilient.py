@@ -7,14 +7,13 @@ import pytest
 from omnirec.store.factory import open_store
 from omnirec.store.records import CustomerEvent
 from omnirec.store.resilient import ResilientStore
+from tiny_data import customer_event
 
 pytestmark = pytest.mark.anyio
 
 
 def event(n: int) -> CustomerEvent:
-    return CustomerEvent(
-        user_id="u1", item_id=f"i{n}", event_type="view", timestamp=1_760_000_000 + n, channel="web", event_id=f"e{n}"
-    )
+    return customer_event("u1", f"i{n}", at=1_760_000_000 + n)
 
 
 async def test_domain_errors_pass_through_and_keep_the_store_healthy() -> None:
