@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api_client import anyio_backend, app_client, assert_problem, headers  # noqa: F401
+from api_client import app_client, assert_problem, headers
 from bundle_factory import make_bundle
 
 pytestmark = pytest.mark.anyio

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api_client import anyio_backend, api_settings, app_client, assert_problem, headers  # noqa: F401
+from api_client import api_settings, app_client, assert_problem, headers
 from bundle_factory import make_bundle
 
 pytestmark = pytest.mark.anyio

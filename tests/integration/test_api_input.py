@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from api_client import anyio_backend, api_settings, app_client, assert_problem, headers  # noqa: F401
+from api_client import api_settings, app_client, assert_problem, headers
 from bundle_factory import make_bundle
 from omnirec.settings import Settings
 from omnirec.store.factory import open_store

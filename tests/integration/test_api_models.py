@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from api_client import anyio_backend, app_client, assert_problem, headers, publish  # noqa: F401
+from api_client import app_client, assert_problem, headers, publish
 from bundle_factory import make_bundle
+from waiting import eventually
 
 pytestmark = pytest.mark.anyio
 OLD = make_bundle(n_items=20, n_users=5, seed=1, version="20260101T000000Z-00000001")
@@ -22,12 +21,12 @@ async def test_active_model_and_background_switch_to_a_new_version() -> None:
         # the first request after activation is answered by the loaded version while the new one loads
         first = (await client.get("/v1/users/u1/recommendations", headers=headers())).json()
         assert first["model_version"] in (OLD.version, NEW.version)
-        for _ in range(100):
+
+        async def serves_new() -> bool:
             body = (await client.get("/v1/users/u1/recommendations", headers=headers())).json()
-            if body["model_version"] == NEW.version:
-                break
-            await asyncio.sleep(0.01)
-        assert body["model_version"] == NEW.version
+            return bool(body["model_version"] == NEW.version)
+
+        await eventually(serves_new, "requests never switched to the newly activated version")
         active = (await client.get("/v1/models/active", headers=headers())).json()
         assert active["loaded_versions"] == [OLD.version, NEW.version]
 

@@ -7,7 +7,7 @@ import dataclasses
 import msgspec
 import pytest
 
-from api_client import NOW, anyio_backend, app_client, assert_problem, headers  # noqa: F401
+from api_client import NOW, app_client, assert_problem, headers
 from bundle_factory import make_bundle
 from omnirec.batch.recommendations import BundleRecommender
 from omnirec.bundle.format import ModelBundle, TreeEnsemble

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from api_client import anyio_backend, api_settings, app_client, headers  # noqa: F401
+from api_client import api_settings, app_client, headers
 from bundle_factory import make_bundle
 from erasure_scan import file_traces, redis_traces
 from offer_data import offers_from

@@ -65,13 +65,15 @@ async def test_repeated_exports_write_each_event_once(store: FeatureStore, tmp_p
 async def test_events_arriving_during_an_export_go_to_the_next_one(store: FeatureStore, tmp_path: Path) -> None:
     await add(store, range(0, 20))
     extra = iter(range(100, 140))
+    arriving: list[asyncio.Task[None]] = []
 
     def arrive(_: int) -> None:  # more events are accepted while the export pages through the log
         for n in (next(extra), next(extra)):
-            asyncio.get_running_loop().create_task(add(store, range(n, n + 1), user="u3"))
+            arriving.append(asyncio.get_running_loop().create_task(add(store, range(n, n + 1), user="u3")))
 
     await export_events(store, tmp_path, page_size=5, progress=arrive)
-    await asyncio.sleep(0.05)
+    assert arriving
+    await asyncio.gather(*arriving)  # every event that arrived is in the log before the next export
     await export_events(store, tmp_path, page_size=5)
     logged = [e.event.event_id for e in await store.read_event_log(None, 1000)]
     assert len(logged) == len(set(logged))

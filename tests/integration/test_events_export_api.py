@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api_client import anyio_backend, api_settings, app_client, assert_problem, headers  # noqa: F401
+from api_client import api_settings, app_client, assert_problem, headers
 from bundle_factory import make_bundle
 from omnirec.batch.events import export_events
 from omnirec.data.loading import load_dataset

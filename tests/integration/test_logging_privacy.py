@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from api_client import anyio_backend, app_client, headers, publish  # noqa: F401
+from api_client import app_client, headers, publish
 from bundle_factory import make_bundle
 
 pytestmark = pytest.mark.anyio

@@ -8,14 +8,13 @@ crashed in hnswlib (`Cannot return the results in a contiguous 2D array`) and th
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from api_client import NOW, anyio_backend, api_settings, app_client, headers  # noqa: F401
+from api_client import NOW, api_settings, app_client, headers
 from long_tail_data import LONG_TAIL_ITEMS, write_long_tail_folder
 from omnirec.batch.recommendations import BundleRecommender
 from omnirec.bundle import load_bundle
@@ -23,8 +22,11 @@ from omnirec.bundle.format import ModelBundle
 from omnirec.cli.main import app
 from omnirec.scoring import RankRequest
 from omnirec.scoring.search_config import SearchConfig
+from waiting import eventually
 
-pytestmark = [pytest.mark.slow, pytest.mark.anyio]
+# The module trains a model (about 3 min on this box when loaded): the suite's 300 s hang guard is a wall-clock
+# bound a busy 2-core machine cannot keep for it (the fixture timed out beside a CPU-bound job).
+pytestmark = [pytest.mark.slow, pytest.mark.anyio, pytest.mark.timeout(1200)]
 # Small and fast: few epochs and dims; a short validation window keeps the blend search to ~150 customers.
 TRAINING = (
     "no_components = 8\nepochs = 2\nthreads = 1\nsimilar_k = 10\ncooccurrence_k = 10\nvalidation_fraction = 0.01\n"
@@ -84,10 +86,11 @@ async def test_the_app_serves_the_long_tail_with_hnsw(trained: tuple[Path, Model
     code = str(bundle["item_categories"][0])
     recommender = BundleRecommender(bundle, SEARCH)
     async with app_client(bundle, settings=api_settings(ann_threshold_items=1_000, ann_ef=64)) as (client, _):
-        deadline = time.monotonic() + 120
-        while (await client.get("/v1/models/active", headers=headers())).json()["search"] != "hnsw":
-            assert time.monotonic() < deadline, "the HNSW index was not built within 120 s"
-            await client.get("/health/live")  # yields to the build thread between polls
+
+        async def searches_with_hnsw() -> bool:  # polled: the index builds in its own thread
+            return bool((await client.get("/v1/models/active", headers=headers())).json()["search"] == "hnsw")
+
+        await eventually(searches_with_hnsw, "the HNSW index was never built", timeout=120)
         for params in ({"k": 20, "channel": "web"}, {"k": 20, "channel": "web", "category": code}):
             response = await client.get(f"/v1/users/{user}/recommendations", params=params, headers=headers())
             assert response.status_code == 200, response.text

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from api_client import anyio_backend, api_settings, app_client, headers, settle  # noqa: F401
+from api_client import api_settings, app_client, headers, settle
 from bundle_factory import make_bundle
 from offer_data import SAMPLE_ITEMS, item_of
 from omnirec.demo.offers import sample_offers_toml

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from api_client import NOW, anyio_backend, api_settings, app_client, headers, settle  # noqa: F401
+from api_client import NOW, api_settings, app_client, headers, settle
 from bundle_factory import make_bundle
 from omnirec.measurement.attribution import AttributionRules, attribute, conversions, exposures
 from omnirec.measurement.pipeline import measure

@@ -7,17 +7,17 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import time
 
 import pytest
 from litestar.testing import AsyncTestClient
 
-from api_client import anyio_backend, api_settings, app_client, headers, publish  # noqa: F401
+from api_client import api_settings, app_client, headers, publish
 from bundle_factory import make_bundle
 from offer_data import offers_from
 from omnirec.offers.catalog import encode_offer_catalog
 from omnirec.store.factory import open_store
 from redis_servers import RedisServer
+from waiting import eventually
 
 pytestmark = pytest.mark.anyio
 OLD = make_bundle(n_items=60, n_users=6, seed=31, version="20260101T000000Z-old")
@@ -27,13 +27,11 @@ OFFERS = '[channels.email]\nconsent = "email"\n[[offers]]\nid = "welcome"\nvalue
 
 
 async def served_version(client: AsyncTestClient, version: str) -> None:
-    deadline = time.monotonic() + 10
-    while True:
+    async def serves() -> bool:
         body = (await client.get("/v1/users/u1/recommendations?k=3", headers=headers())).json()
-        if body["model_version"] == version:
-            return
-        assert time.monotonic() < deadline, body
-        await asyncio.sleep(0.05)
+        return bool(body["model_version"] == version)
+
+    await eventually(serves, f"the app never served model version {version}")
 
 
 async def test_outage_after_rollback_answers_from_the_active_older_version(redis_server_process: RedisServer) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
@@ -12,29 +11,12 @@ import pytest
 from bundle_factory import make_bundle, version_marker
 from omnirec.errors import BundleError
 from omnirec.publishing import cleanup_stale_staging, publish_bundle
-from omnirec.store.factory import open_store
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import ModelRows, ModelRowsBatch, VersionInfo
+from waiting import eventually
 
 pytestmark = pytest.mark.anyio
 V1, V2, V3 = "20260101T000000Z-00000001", "20260102T000000Z-00000002", "20260103T000000Z-00000003"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=["memory", "redis", "cluster"])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[FeatureStore]:
-    url = "memory://"
-    if request.param != "memory":
-        servers = request.getfixturevalue("redis_server" if request.param == "redis" else "redis_cluster")
-        servers.flush()
-        url = servers.url
-    opened = open_store(url, prefix="pub", timeout_ms=5000)
-    yield opened
-    await opened.close()
 
 
 async def read_and_check(store: FeatureStore, user_ids: list[str]) -> str:
@@ -63,11 +45,16 @@ async def test_readers_never_see_a_mix_of_versions(store: FeatureStore) -> None:
             seen.append(await read_and_check(store, users))
             await asyncio.sleep(0)
 
+    async def reads_of(version: str, at_least: int) -> bool:
+        for task in readers:  # a reader that failed stops the wait with its error
+            if task.done():
+                task.result()
+        return seen.count(version) >= at_least
+
     readers = [asyncio.create_task(reader()) for _ in range(4)]
-    await asyncio.sleep(0.02)
+    await eventually(lambda: reads_of(V1, 4), "the readers never read v1")
     await publish_bundle(bundle2, store, batch_size=100)
-    for _ in range(20):
-        await asyncio.sleep(0.005)
+    await eventually(lambda: reads_of(V2, 20), "the readers never read v2 after it was activated")
     stop.set()
     await asyncio.gather(*readers)  # re-raises any reader failure
     assert V1 in seen and seen[-1] == V2

@@ -16,7 +16,7 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
-from api_client import anyio_backend, assert_problem  # noqa: F401
+from api_client import assert_problem
 from omnirec.api.app import create_app
 from omnirec.api.auth import SCOPE_OPT
 from omnirec.settings import SCOPES, ApiKey, Settings

@@ -10,7 +10,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from omnirec.errors import StoreUnavailable
 from omnirec.settings import Settings
 from omnirec.store.factory import open_store
 from redis_servers import RedisServer, free_port
+from waiting import wait_until
 
 PASSWORD = "serve-settings-Passw0rd"
 Exec = tuple[list[str], dict[str, str]]
@@ -119,7 +119,6 @@ def locked_redis(redis_server_process: RedisServer) -> RedisServer:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("anyio_backend", ["asyncio"])
 async def test_the_store_factory_passes_the_settings_password_to_redis(locked_redis: RedisServer) -> None:
     settings = Settings.load(environ={"OMNIREC_STORE_URL": locked_redis.url, "OMNIREC_REDIS_PASSWORD": PASSWORD})
     store = open_store(settings.store_url, timeout_ms=2000, password=settings.redis_password.reveal())
@@ -137,18 +136,17 @@ async def test_the_store_factory_passes_the_settings_password_to_redis(locked_re
 
 def _poll(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 90.0) -> httpx.Response:
     """The first 200 from `url` (polled until a deadline; fails at once if the server exited)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def answered() -> httpx.Response | None:
         if proc.poll() is not None:
             pytest.fail(f"serve exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
         try:
             answer = httpx.get(url, timeout=5)
-            if answer.status_code == 200:
-                return answer
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"{url} not ready within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+        except httpx.HTTPError:  # not listening yet
+            return None
+        return answer if answer.status_code == 200 else None
+
+    return wait_until(answered, lambda: f"{url} not ready:\n{log.read_text()[-3000:]}", timeout=timeout, interval=0.1)
 
 
 @pytest.mark.parametrize("server", ["granian", "uvicorn"])

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 from collections.abc import Iterator
 
 import pytest
 from litestar.testing import AsyncTestClient
 
-from api_client import anyio_backend, api_settings, app_client, headers, publish  # noqa: F401
+from api_client import api_settings, app_client, headers, publish
 from bundle_factory import make_bundle
 from omnirec.api.app import create_app
 from omnirec.store.memory import MemoryStore
+from waiting import eventually
 
 pytestmark = pytest.mark.anyio
 OLD = make_bundle(n_items=20, n_users=5, seed=1, version="20260101T000000Z-00000001")
@@ -34,12 +34,12 @@ async def test_a_server_app_freezes_after_startup_and_after_loading_a_new_versio
         assert gc.get_freeze_count() > 0  # the framework and the active catalogue
         gc.unfreeze()
         await publish(store, NEW)
-        for _ in range(200):  # the new version loads in the background after the first request sees it
+
+        async def serves_new() -> bool:  # the new version loads in the background after a request sees it
             body = (await client.get("/v1/users/u1/recommendations", headers=headers())).json()
-            if body["model_version"] == NEW.version:
-                break
-            await asyncio.sleep(0.01)
-        assert body["model_version"] == NEW.version
+            return bool(body["model_version"] == NEW.version)
+
+        await eventually(serves_new, "requests never switched to the newly activated version")
         assert gc.get_freeze_count() > 0  # frozen again once the new catalogue was loaded
 
 

@@ -7,19 +7,18 @@ is never personalised. After `publish` and `customers import` the same app is re
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
-from api_client import anyio_backend, api_settings, app_client, headers, publish  # noqa: F401
+from api_client import api_settings, app_client, headers, publish
 from bundle_factory import make_bundle
 from omnirec.customer_profiles import import_profiles
 from omnirec.store.factory import open_store
 from redis_servers import RedisServer
+from waiting import eventually
 
 pytestmark = pytest.mark.anyio
 BUNDLE = make_bundle(n_items=40, n_users=8, seed=21)
@@ -34,14 +33,17 @@ async def recommend(client: AsyncTestClient, user: str) -> dict[str, Any]:
 
 
 async def ready_becomes(client: AsyncTestClient, status: int, store: str | None = None) -> dict[str, Any]:
-    deadline = time.monotonic() + 10
-    while True:
+    last: list[Any] = []
+
+    async def reached() -> dict[str, Any] | None:
         response = await client.get("/health/ready")
+        last[:] = [response]
         if response.status_code == status and (store is None or response.json()["store"] == store):
             body: dict[str, Any] = response.json()
             return body
-        assert time.monotonic() < deadline, f"readiness stayed {response.status_code}: {response.text}"
-        await asyncio.sleep(0.05)
+        return None
+
+    return await eventually(reached, lambda: f"readiness stayed {last[0].status_code}: {last[0].text}")
 
 
 async def restore(url: str, users: Path, *, model: bool, customers: bool) -> None:

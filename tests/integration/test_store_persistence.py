@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from api_client import anyio_backend, api_settings, app_client  # noqa: F401
+from api_client import api_settings, app_client
 from bundle_factory import make_bundle
 from omnirec.store.factory import open_store
 from redis_servers import RedisServer

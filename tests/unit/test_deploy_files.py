@@ -13,7 +13,7 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from api_client import anyio_backend, app_client, headers  # noqa: F401
+from api_client import app_client, headers
 from bundle_factory import make_bundle
 from deploy_files import (
     PROMETHEUS,

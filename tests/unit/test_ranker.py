@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from omnirec.bundle.format import BundleManifest, RankerParams
+from omnirec.bundle.format import RankerParams
 from omnirec.scoring import Catalog, RankRequest, build_context, compute_components, rank_for_user
 from omnirec.scoring.history_features import HISTORY_FEATURES
 from omnirec.scoring.ranker import FEATURES, purchase_exclusion_rate
 from omnirec.store.records import HistoryEntry
+from tiny_data import tiny_manifest
 
 NOW = 1_700_000_000
 DAY = 86_400
@@ -35,15 +36,7 @@ def make_catalog(**params: object) -> tuple[Catalog, dict[str, np.ndarray]]:
         "cooc_indices": np.array([[-1, -1], [-1, -1], [3, -1], [2, -1], [-1, -1]], dtype=np.int32),
         "cooc_scores": np.array([[0, 0], [0, 0], [1.0, 0], [1.0, 0], [0, 0]], dtype=np.float32),
     }
-    manifest = BundleManifest(
-        version="v1",
-        created_at="2026-01-01T00:00:00Z",
-        data_fingerprint="x",
-        data_source="tiny",
-        settings={},
-        ranker=RankerParams(**params),  # type: ignore[arg-type]
-        dim=2,
-    )
+    manifest = tiny_manifest(2, ranker=RankerParams(**params))  # type: ignore[arg-type]
     return Catalog.from_arrays(manifest, arrays), arrays
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from litestar.testing import AsyncTestClient
 
-from api_client import anyio_backend, api_settings, headers  # noqa: F401
+from api_client import api_settings, headers
 from omnirec.api.app import create_app
 from omnirec.store.factory import open_store
 from omnirec.store.memory import MemoryStore

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from omnirec.bundle.format import BundleManifest, RankerParams
 from omnirec.scoring import Catalog
 from omnirec.scoring.related import basket_complements, similar_items, substitutes
+from tiny_data import tiny_manifest
 
 ITEMS = ["drill", "drill_pro", "bits", "gloves", "sofa", "catfood"]
 
@@ -29,16 +29,7 @@ def make_catalog() -> Catalog:
         "user_feature_names": np.array(["segment=diy"]),
         "user_feature_vectors": np.array([[1, 0, 0]], dtype=np.float32),
     }
-    manifest = BundleManifest(
-        version="v1",
-        created_at="2026-01-01T00:00:00Z",
-        data_fingerprint="x",
-        data_source="tiny",
-        settings={},
-        ranker=RankerParams(),
-        dim=3,
-    )
-    return Catalog.from_arrays(manifest, arrays)
+    return Catalog.from_arrays(tiny_manifest(3), arrays)
 
 
 def ids(items: list) -> list[str]:  # type: ignore[type-arg]
