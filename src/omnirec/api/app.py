@@ -32,6 +32,7 @@ from omnirec.store.protocol import FeatureStore
 from omnirec.store.resilient import ResilientStore, open_resilient_store
 
 log = logging.getLogger("omnirec.api")
+STOP_WAIT_S = 10.0  # shutdown: how long the store watcher may take to finish its current check
 
 StartupHook = Callable[[FeatureStore], Awaitable[None]]  # e.g. publish an embedded bundle (`serve --model`)
 
@@ -66,7 +67,8 @@ def create_app(
             services.impressions.on_attributed = metrics.observe_attributed
             app.state.services = services
             await _preload(services.models.current)
-            watcher = await _watch_store(services.state)
+            stop_watching = asyncio.Event()
+            watcher = await _watch_store(services.state, stop_watching)
             if freeze_gc:
                 gc.collect()
                 gc.freeze()
@@ -74,9 +76,8 @@ def create_app(
             try:
                 yield
             finally:
-                watcher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await watcher
+                stop_watching.set()
+                await _stop(watcher)
                 await services.impressions.flush()  # impressions queued by the last answers (clean shutdown)
         finally:
             metrics.close()
@@ -131,12 +132,21 @@ def _open_bounded(
     return bounded.inner, bounded
 
 
-async def _watch_store(state: StoreState) -> asyncio.Task[None]:
+async def _watch_store(state: StoreState, stop: asyncio.Event) -> asyncio.Task[None]:
     """Persistence warning at start, then the store's marker checked in the background (data-loss detection)."""
     await state.check_persistence()
     with contextlib.suppress(StoreUnavailable):
         await state.check()
-    return asyncio.get_running_loop().create_task(state.watch(), name="store-state-watch")
+    return asyncio.get_running_loop().create_task(state.watch(stop), name="store-state-watch")
+
+
+async def _stop(watcher: asyncio.Task[None]) -> None:
+    """Wait for the watcher to see its stop flag (at most one store check); cancel it only if it does not."""
+    done, _ = await asyncio.wait({watcher}, timeout=STOP_WAIT_S)
+    if not done:
+        log.warning("the store watcher did not stop within %.0f s; cancelling it", STOP_WAIT_S)
+        watcher.cancel()
+        await asyncio.wait({watcher}, timeout=STOP_WAIT_S)
 
 
 async def _preload(current: Callable[[], Awaitable[object]]) -> None:

@@ -71,9 +71,14 @@ class StoreState:
                 persistence.detail,
             )
 
-    async def watch(self, interval_s: float = CHECK_INTERVAL_S) -> None:
-        """Check the marker every `interval_s` until cancelled (the app's lifespan runs this)."""
-        while True:
+    async def watch(self, stop: asyncio.Event, interval_s: float = CHECK_INTERVAL_S) -> None:
+        """Check the marker every `interval_s` until `stop` is set (the app's lifespan runs this).
+
+        A stop flag, not only a cancel: a cancellation that lands inside a store client's call can be turned
+        into a connection error there (and then an outage, suppressed here), and the loop would run on."""
+        while not stop.is_set():
             with contextlib.suppress(StoreUnavailable):  # an outage is the breaker's business, not a loss
                 await self.check()
-            await asyncio.sleep(interval_s)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(interval_s):
+                    await stop.wait()
