@@ -13,6 +13,7 @@ import pytest
 
 from offer_data import DAY, NOW, event, item_of, items_in, offers_from, sample_model, sample_offers
 from omnirec.errors import InvalidRequest
+from omnirec.offers.affinity import AffinityModel
 from omnirec.offers.catalog import OfferCatalog
 from omnirec.offers.engine import next_best_offers
 from omnirec.offers.feedback import record_offer_feedback
@@ -52,7 +53,8 @@ async def customer(store: MemoryStore, cid: str, consent: bool = True, **feature
 async def nbo(
     store: MemoryStore, offers: OfferCatalog, cid: str, n: int = 1, now: int = NOW, model: Catalog | None = None
 ) -> list[OfferDecision]:
-    return await next_best_offers(store, offers, model, cid, "email", n, now, np.random.default_rng(0))
+    affinity = AffinityModel(model) if model is not None else None
+    return await next_best_offers(store, offers, affinity, cid, "email", n, now, np.random.default_rng(0))
 
 
 def ids(decisions: list[OfferDecision]) -> list[str]:

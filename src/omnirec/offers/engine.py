@@ -16,13 +16,12 @@ import msgspec
 import numpy as np
 
 from omnirec.columns import PURCHASE_EVENTS
-from omnirec.offers.affinity import Affinity, affinity_model, neutral
+from omnirec.offers.affinity import Affinity, AffinityModel, neutral
 from omnirec.offers.catalog import Offer, OfferCatalog, Window
 from omnirec.offers.eligibility import Eligibility, eligible_offers
 from omnirec.offers.feedback_cache import FeedbackCache
 from omnirec.offers.items import ItemLookup
 from omnirec.offers.ranking import OfferDecision, mandatory_decisions, rank_offers
-from omnirec.scoring import Catalog
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import CustomerState, HistoryEntry, ImpressionRequest
 
@@ -33,7 +32,7 @@ Rerank = Callable[[list[OfferDecision]], list[OfferDecision]]  # another policy'
 async def next_best_offers(
     store: FeatureStore,
     offers: OfferCatalog,
-    model: Catalog | None,
+    model: AffinityModel | None,
     customer_id: str,
     channel: str,
     n: int,
@@ -54,22 +53,22 @@ async def next_best_offers(
 async def decide_many(
     store: FeatureStore,
     offers: OfferCatalog,
-    model: Catalog | None,
+    model: AffinityModel | None,
     states: Sequence[CustomerState],
     channel: str,
     n: int,
     now: int,
     rng: np.random.Generator,
     feedback: FeedbackCache,
-    lookup: ItemLookup | None = None,
     gate: asyncio.Semaphore | None = None,
     rerank: Rerank | None = None,
 ) -> list[list[OfferDecision]]:
     """Decisions for many customers at once (one batched read per kind of data), impressions taken.
 
+    `model` is the model version's AffinityModel (None: rules alone, neutral propensities).
     `gate` bounds how many impressions are taken concurrently (a batch export), unbounded when None.
     """
-    lookup = lookup or ItemLookup(model)
+    lookup = model.lookup if model is not None else ItemLookup(None)
     if model is not None:
         vectors, histories = await _user_rows(store, model.version, states)
         states = [with_training_purchases(state, history) for state, history in zip(states, histories, strict=True)]
@@ -165,7 +164,7 @@ def with_training_purchases(state: CustomerState, history: Sequence[HistoryEntry
 
 
 def _affinities(
-    model: Catalog | None,
+    model: AffinityModel | None,
     states: Sequence[CustomerState],
     eligibility: Sequence[Eligibility],
     vectors: Sequence[np.ndarray | None],
@@ -176,14 +175,13 @@ def _affinities(
     if model is None:
         return [([neutral(c.target_ids) for c in e.mandatory], [neutral(c.target_ids) for c in e.ranked])
                 for e in eligibility]  # fmt: skip
-    scorer = affinity_model(model)
     wanted = [i for i, e in enumerate(eligibility) if e.mandatory or e.ranked]
     out: list[tuple[list[Affinity], list[Affinity]]] = [([], []) for _ in states]
     for i in wanted:
         vector, history = vectors[i], histories[i]
-        query = scorer.query(scorer.context(states[i], vector, history), now)
+        query = model.query(model.context(states[i], vector, history), now)
         elig = eligibility[i]
-        both = scorer.affinities(query, [c.targets for c in (*elig.mandatory, *elig.ranked)])
+        both = model.affinities(query, [c.targets for c in (*elig.mandatory, *elig.ranked)])
         out[i] = (both[: len(elig.mandatory)], both[len(elig.mandatory) :])
     return out
 
