@@ -11,9 +11,19 @@ from typing import Any
 import numpy as np
 import pytest
 
-from offer_data import DAY, NOW, event, item_of, items_in, offers_from, sample_bundle, sample_model, sample_offers
+from offer_data import (
+    DAY,
+    NOW,
+    event,
+    item_of,
+    items_in,
+    next_best_offers,
+    offers_from,
+    sample_bundle,
+    sample_model,
+    sample_offers,
+)
 from omnirec.offers.affinity import AffinityModel
-from omnirec.offers.engine import next_best_offers
 from omnirec.offers.ranking import OfferDecision
 from omnirec.publishing import publish_bundle
 from omnirec.scoring import Catalog

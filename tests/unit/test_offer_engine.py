@@ -11,11 +11,10 @@ from typing import Any, TypeVar
 import numpy as np
 import pytest
 
-from offer_data import DAY, NOW, event, item_of, items_in, offers_from, sample_model, sample_offers
+from offer_data import DAY, NOW, event, item_of, items_in, next_best_offers, offers_from, sample_model, sample_offers
 from omnirec.errors import InvalidRequest
 from omnirec.offers.affinity import AffinityModel
 from omnirec.offers.catalog import OfferCatalog
-from omnirec.offers.engine import next_best_offers
 from omnirec.offers.feedback import record_offer_feedback
 from omnirec.offers.ranking import OfferDecision
 from omnirec.scoring import Catalog

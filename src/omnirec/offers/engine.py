@@ -1,6 +1,6 @@
 """Next-best-offer: eligible offers ranked by expected value, served only when caps, fatigue and budget allow.
 
-`decide_many` is the one decision path (the API decides for one customer, the export for pages of them):
+`decide_many` is the one decision path (OfferService for one customer, the batch export for pages of them):
 eligibility -> model affinity (batched store reads) -> Thompson ranking -> atomic `take_impression`
 walking down the ranking until `n` offers are served. Mandatory service messages come first, skip
 ranking and consent, count against nothing and do not use up `n`.
@@ -29,27 +29,6 @@ log = logging.getLogger("omnirec.offers")
 Rerank = Callable[[list[OfferDecision]], list[OfferDecision]]  # another policy's order (experiments)
 
 
-async def next_best_offers(
-    store: FeatureStore,
-    offers: OfferCatalog,
-    model: AffinityModel | None,
-    customer_id: str,
-    channel: str,
-    n: int,
-    now: int,
-    rng: np.random.Generator,
-    rerank: Rerank | None = None,
-) -> list[OfferDecision]:
-    """Up to `n` ranked offers (plus any mandatory messages) for one customer, impressions taken.
-
-    `rerank` (omnirec.measurement) may reorder the Thompson ranking by another policy before serving."""
-    state = await store.get_customer(customer_id)
-    [decisions] = await decide_many(
-        store, offers, model, [state], channel, n, now, rng, FeedbackCache(store), rerank=rerank
-    )
-    return decisions
-
-
 async def decide_many(
     store: FeatureStore,
     offers: OfferCatalog,
@@ -67,6 +46,7 @@ async def decide_many(
 
     `model` is the model version's AffinityModel (None: rules alone, neutral propensities).
     `gate` bounds how many impressions are taken concurrently (a batch export), unbounded when None.
+    `rerank` (omnirec.measurement) may reorder the Thompson ranking by another policy before serving.
     """
     lookup = model.lookup if model is not None else ItemLookup(None)
     if model is not None:
