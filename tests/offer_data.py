@@ -101,6 +101,24 @@ def offers_from(text: str) -> OfferCatalog:
     return parse_offer_catalog(text.encode(), "test.toml")
 
 
+# Three offers: a capped at 1 a day, c with a budget of 2, and at most 2 emails a week all together.
+THREE = """
+[channels.email]
+fatigue = { count = 2, days = 7 }
+[[offers]]
+id = "a"
+value = 3
+cap = { count = 1, days = 1 }
+[[offers]]
+id = "b"
+value = 2
+[[offers]]
+id = "c"
+value = 1
+budget = 2
+"""
+
+
 _counter = iter(range(10**9))
 
 

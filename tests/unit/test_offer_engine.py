@@ -11,7 +11,18 @@ from typing import Any, TypeVar
 import numpy as np
 import pytest
 
-from offer_data import DAY, NOW, event, item_of, items_in, next_best_offers, offers_from, sample_model, sample_offers
+from offer_data import (
+    DAY,
+    NOW,
+    THREE,
+    event,
+    item_of,
+    items_in,
+    next_best_offers,
+    offers_from,
+    sample_model,
+    sample_offers,
+)
 from omnirec.errors import InvalidRequest
 from omnirec.offers.affinity import AffinityModel
 from omnirec.offers.catalog import OfferCatalog
@@ -22,21 +33,6 @@ from omnirec.store.memory import MemoryStore
 from omnirec.store.records import ModelRowsBatch, VersionInfo
 
 T = TypeVar("T")
-THREE = """
-[channels.email]
-fatigue = { count = 2, days = 7 }
-[[offers]]
-id = "a"
-value = 3
-cap = { count = 1, days = 1 }
-[[offers]]
-id = "b"
-value = 2
-[[offers]]
-id = "c"
-value = 1
-budget = 2
-"""
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pytest
 
-from offer_data import DAY, NOW, offers_from, sample_bundle
+from offer_data import DAY, NOW, THREE, offers_from, sample_bundle
 from omnirec.errors import UnknownOffer
 from omnirec.measurement.setup import build_recorder
 from omnirec.offers.affinity import AffinityModel
@@ -28,21 +28,6 @@ from omnirec.store.protocol import FeatureStore
 from omnirec.store.resilient import ResilientStore
 
 T = TypeVar("T")
-THREE = """
-[channels.email]
-fatigue = { count = 2, days = 7 }
-[[offers]]
-id = "a"
-value = 3
-cap = { count = 1, days = 1 }
-[[offers]]
-id = "b"
-value = 2
-[[offers]]
-id = "c"
-value = 1
-budget = 2
-"""
 CATEGORIES = """
 [[offers]]
 id = "cat"
