@@ -35,6 +35,12 @@ class LoadedModel:
         """The offers' view of this version, built on first use and dropped with the version."""
         return AffinityModel(self.catalog)
 
+    async def offer_affinity(self) -> AffinityModel:
+        """`affinity`, built off the event loop the first time (one pass over the items: seconds at 1M)."""
+        if "affinity" not in self.__dict__:
+            await asyncio.to_thread(lambda: self.affinity)
+        return self.affinity
+
     @property
     def search_kind(self) -> str:
         return self.catalog.search.kind  # "exact" while a large catalogue's HNSW index is still building

@@ -86,7 +86,7 @@ class OfferService:
         run = OfferRun(assignment.variant.offer_policy or DEFAULT_POLICY if assignment else DEFAULT_POLICY, self._rng)
         decisions: list[OfferDecision] = []
         if assignment is None or not assignment.variant.holdout:
-            affinity = model.affinity if model is not None else None
+            affinity = await model.offer_affinity() if model is not None else None
             now = int(self._clock())
             [decisions] = await decide_many(
                 self._store, offers, affinity, [state], channel, n, now, self._rng, FeedbackCache(self._store),
