@@ -8,12 +8,12 @@ later, never a stale catalogue.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from omnirec.errors import UnknownOffer
 from omnirec.offers.catalog import OfferCatalog, decode_offer_catalog
-from omnirec.store import codec
-from omnirec.store.protocol import FeatureStore
+from omnirec.store.protocol import OfferStore
 
 NOT_PUBLISHED = "no offer catalogue is published: run `omnirec offers publish offers.toml`"
 
@@ -21,14 +21,14 @@ NOT_PUBLISHED = "no offer catalogue is published: run `omnirec offers publish of
 @dataclass(frozen=True)
 class _Entry:
     version: str | None  # as the store named it (None: stored before versions were kept)
-    digest: str  # of the payload it was decoded from
+    digest: bytes  # of the payload it was decoded from (compared here only: no need to match the store's)
     catalog: OfferCatalog
 
 
 class PublishedOffers:
     """The current offer catalogue of one store (one instance per app: it caches one version)."""
 
-    def __init__(self, store: FeatureStore) -> None:
+    def __init__(self, store: OfferStore) -> None:
         self._store = store
         self._entry: _Entry | None = None
         self.decoded = 0  # payloads validated so far (a new publish adds one)
@@ -42,7 +42,7 @@ class PublishedOffers:
         payload = await self._store.get_offer_catalog()
         if payload is None:
             raise UnknownOffer(NOT_PUBLISHED)
-        digest = codec.payload_version(payload)
+        digest = hashlib.blake2b(payload, digest_size=16).digest()
         if entry is None or entry.digest != digest:  # a versionless store re-reads, but validates once
             entry = _Entry(version, digest, decode_offer_catalog(payload))
             self.decoded += 1
