@@ -1,4 +1,4 @@
-"""Shared data of the offer tests: the sample catalogue, a small model over it, events and offer files."""
+"""Shared data of the offer tests: the sample catalogue, a small model over it, events, offer files, one decision."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ import numpy as np
 from omnirec.bundle import BundleManifest, ModelBundle, RankerParams
 from omnirec.demo.catalog import CATEGORIES, SampleItem, build_catalog
 from omnirec.demo.offers import sample_offers_toml
+from omnirec.offers.affinity import AffinityModel
 from omnirec.offers.catalog import OfferCatalog, parse_offer_catalog
+from omnirec.offers.engine import decide_many
+from omnirec.offers.feedback_cache import FeedbackCache
+from omnirec.offers.ranking import OfferDecision
 from omnirec.scoring import Catalog
+from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import CustomerEvent
 
 DAY = 86_400
@@ -96,6 +101,24 @@ def offers_from(text: str) -> OfferCatalog:
     return parse_offer_catalog(text.encode(), "test.toml")
 
 
+# Three offers: a capped at 1 a day, c with a budget of 2, and at most 2 emails a week all together.
+THREE = """
+[channels.email]
+fatigue = { count = 2, days = 7 }
+[[offers]]
+id = "a"
+value = 3
+cap = { count = 1, days = 1 }
+[[offers]]
+id = "b"
+value = 2
+[[offers]]
+id = "c"
+value = 1
+budget = 2
+"""
+
+
 _counter = iter(range(10**9))
 
 
@@ -112,3 +135,19 @@ def event(
         offer_id=offer_id,
         quantity=quantity,
     )
+
+
+async def next_best_offers(
+    store: FeatureStore,
+    offers: OfferCatalog,
+    model: AffinityModel | None,
+    customer_id: str,
+    channel: str,
+    n: int,
+    now: int,
+    rng: np.random.Generator,
+) -> list[OfferDecision]:
+    """The engine's decisions for one customer, impressions taken (OfferService does this in the app)."""
+    state = await store.get_customer(customer_id)
+    [decisions] = await decide_many(store, offers, model, [state], channel, n, now, rng, FeedbackCache(store))
+    return decisions

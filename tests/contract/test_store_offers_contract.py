@@ -23,6 +23,17 @@ async def test_offer_catalog_round_trip(store: FeatureStore) -> None:
     assert await store.get_offer_catalog() == b"\x01second"
 
 
+async def test_offer_catalog_version_names_the_stored_payload(store: FeatureStore) -> None:
+    assert await store.offer_catalog_version() is None
+    await store.put_offer_catalog(b"first")
+    first = await store.offer_catalog_version()
+    await store.put_offer_catalog(b"second")
+    second = await store.offer_catalog_version()
+    assert first is not None and second is not None and first != second
+    await store.put_offer_catalog(b"first")  # the same bytes again: the same version (nothing to re-read)
+    assert await store.offer_catalog_version() == first and await store.get_offer_catalog() == b"first"
+
+
 async def test_cap_is_a_sliding_window(store: FeatureStore) -> None:
     cap = {"cap_count": 2, "cap_seconds": 100}
     assert await store.take_impression(imp(now=1000, **cap))

@@ -11,15 +11,26 @@ from typing import Any
 import numpy as np
 import pytest
 
-from offer_data import DAY, NOW, event, item_of, items_in, offers_from, sample_bundle, sample_model, sample_offers
-from omnirec.offers.engine import next_best_offers
+from offer_data import (
+    DAY,
+    NOW,
+    event,
+    item_of,
+    items_in,
+    next_best_offers,
+    offers_from,
+    sample_bundle,
+    sample_model,
+    sample_offers,
+)
+from omnirec.offers.affinity import AffinityModel
 from omnirec.offers.ranking import OfferDecision
 from omnirec.publishing import publish_bundle
 from omnirec.scoring import Catalog
 from omnirec.store.factory import open_store
 from omnirec.store.protocol import FeatureStore
 
-MODEL = sample_model()
+MODEL = AffinityModel(sample_model())
 Scenario = Callable[[FeatureStore], Awaitable[Any]]
 
 
@@ -177,7 +188,7 @@ def test_a_purchase_from_the_training_history_counts_for_offer_rules(on_store: C
     async def scenario(store: FeatureStore) -> list[OfferDecision]:
         await publish_bundle(bundle, store)
         await store.set_consent("c-old", {"email": True})
-        model = Catalog.from_arrays(bundle.manifest, bundle.arrays)
+        model = AffinityModel(Catalog.from_arrays(bundle.manifest, bundle.arrays))
         return await next_best_offers(store, sample_offers(), model, "c-old", "email", 1, NOW, np.random.default_rng(3))
 
     decisions = on_store(scenario)

@@ -11,10 +11,21 @@ from typing import Any, TypeVar
 import numpy as np
 import pytest
 
-from offer_data import DAY, NOW, event, item_of, items_in, offers_from, sample_model, sample_offers
+from offer_data import (
+    DAY,
+    NOW,
+    THREE,
+    event,
+    item_of,
+    items_in,
+    next_best_offers,
+    offers_from,
+    sample_model,
+    sample_offers,
+)
 from omnirec.errors import InvalidRequest
+from omnirec.offers.affinity import AffinityModel
 from omnirec.offers.catalog import OfferCatalog
-from omnirec.offers.engine import next_best_offers
 from omnirec.offers.feedback import record_offer_feedback
 from omnirec.offers.ranking import OfferDecision
 from omnirec.scoring import Catalog
@@ -22,21 +33,6 @@ from omnirec.store.memory import MemoryStore
 from omnirec.store.records import ModelRowsBatch, VersionInfo
 
 T = TypeVar("T")
-THREE = """
-[channels.email]
-fatigue = { count = 2, days = 7 }
-[[offers]]
-id = "a"
-value = 3
-cap = { count = 1, days = 1 }
-[[offers]]
-id = "b"
-value = 2
-[[offers]]
-id = "c"
-value = 1
-budget = 2
-"""
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
@@ -52,7 +48,8 @@ async def customer(store: MemoryStore, cid: str, consent: bool = True, **feature
 async def nbo(
     store: MemoryStore, offers: OfferCatalog, cid: str, n: int = 1, now: int = NOW, model: Catalog | None = None
 ) -> list[OfferDecision]:
-    return await next_best_offers(store, offers, model, cid, "email", n, now, np.random.default_rng(0))
+    affinity = AffinityModel(model) if model is not None else None
+    return await next_best_offers(store, offers, affinity, cid, "email", n, now, np.random.default_rng(0))
 
 
 def ids(decisions: list[OfferDecision]) -> list[str]:

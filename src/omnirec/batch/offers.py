@@ -16,10 +16,10 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
+from omnirec.offers.affinity import AffinityModel
 from omnirec.offers.catalog import OfferCatalog
 from omnirec.offers.engine import decide_many
 from omnirec.offers.feedback_cache import FeedbackCache
-from omnirec.offers.items import ItemLookup
 from omnirec.offers.ranking import OfferDecision
 from omnirec.scoring import Catalog
 from omnirec.store.protocol import FeatureStore
@@ -72,7 +72,8 @@ async def export_offers(
     now = int(time.time()) if now is None else now
     rng = np.random.default_rng(seed)
     purpose = offers.consent_purpose(channel)
-    feedback, lookup = FeedbackCache(store), ItemLookup(model_catalog)
+    model = AffinityModel(model_catalog) if model_catalog is not None else None  # one per run, like the API's
+    feedback = FeedbackCache(store)
     encoder = msgspec.json.Encoder()
     gate = asyncio.Semaphore(IN_FLIGHT)
     scanned = consenting = written = served = 0
@@ -82,9 +83,7 @@ async def export_offers(
             ids, cursor = await store.scan_customers(cursor, PAGE)
             states = await _customers(store, ids, gate)
             chosen = [s for s in states if purpose == "" or s.consent.get(purpose, False)]
-            decisions = await decide_many(
-                store, offers, model_catalog, chosen, channel, n, now, rng, feedback, lookup, gate=gate
-            )
+            decisions = await decide_many(store, offers, model, chosen, channel, n, now, rng, feedback, gate=gate)
             lines = []
             for state, decided in zip(chosen, decisions, strict=True):
                 if decided or include_empty:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from omnirec.offers.items import ItemLookup
 from omnirec.scoring import Catalog, UserContext, build_context
 from omnirec.scoring.query import customer_query
 from omnirec.store.records import CustomerState, HistoryEntry
@@ -31,10 +32,15 @@ class Affinity:
 
 
 class AffinityModel:
-    """Per model version: the catalogue plus the moments of its (vector, bias) rows."""
+    """Per model version: the catalogue plus the moments of its (vector, bias) rows.
+
+    The moments cost one pass over the items: build one per loaded version and keep it with that version
+    (the service's `LoadedModel.affinity`; a batch export builds its own for the run).
+    """
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        self.lookup = ItemLookup(catalog)  # offer scopes -> item indices, expanded once per version
         augmented = np.hstack([catalog.vectors, catalog.biases[:, None]]).astype(np.float64)
         self._mean = augmented.mean(axis=0)
         centred = augmented - self._mean
@@ -74,19 +80,6 @@ class AffinityModel:
 
 def _sigmoid(z: float) -> float:
     return float(1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0))))
-
-
-_MODELS: dict[str, AffinityModel] = {}
-
-
-def affinity_model(catalog: Catalog) -> AffinityModel:
-    """The AffinityModel of a catalogue version (cached: the moments cost one pass over the items)."""
-    model = _MODELS.get(catalog.version)
-    if model is None or model.catalog is not catalog:
-        if len(_MODELS) >= 4:
-            _MODELS.pop(next(iter(_MODELS)))
-        model = _MODELS[catalog.version] = AffinityModel(catalog)
-    return model
 
 
 def neutral(items: Mapping[str, None] | Sequence[str]) -> Affinity:

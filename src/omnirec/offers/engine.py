@@ -1,6 +1,6 @@
 """Next-best-offer: eligible offers ranked by expected value, served only when caps, fatigue and budget allow.
 
-`decide_many` is the one decision path (the API decides for one customer, the export for pages of them):
+`decide_many` is the one decision path (OfferService for one customer, the batch export for pages of them):
 eligibility -> model affinity (batched store reads) -> Thompson ranking -> atomic `take_impression`
 walking down the ranking until `n` offers are served. Mandatory service messages come first, skip
 ranking and consent, count against nothing and do not use up `n`.
@@ -16,13 +16,12 @@ import msgspec
 import numpy as np
 
 from omnirec.columns import PURCHASE_EVENTS
-from omnirec.offers.affinity import Affinity, affinity_model, neutral
+from omnirec.offers.affinity import Affinity, AffinityModel, neutral
 from omnirec.offers.catalog import Offer, OfferCatalog, Window
 from omnirec.offers.eligibility import Eligibility, eligible_offers
 from omnirec.offers.feedback_cache import FeedbackCache
 from omnirec.offers.items import ItemLookup
 from omnirec.offers.ranking import OfferDecision, mandatory_decisions, rank_offers
-from omnirec.scoring import Catalog
 from omnirec.store.protocol import FeatureStore
 from omnirec.store.records import CustomerState, HistoryEntry, ImpressionRequest
 
@@ -30,46 +29,26 @@ log = logging.getLogger("omnirec.offers")
 Rerank = Callable[[list[OfferDecision]], list[OfferDecision]]  # another policy's order (experiments)
 
 
-async def next_best_offers(
-    store: FeatureStore,
-    offers: OfferCatalog,
-    model: Catalog | None,
-    customer_id: str,
-    channel: str,
-    n: int,
-    now: int,
-    rng: np.random.Generator,
-    rerank: Rerank | None = None,
-) -> list[OfferDecision]:
-    """Up to `n` ranked offers (plus any mandatory messages) for one customer, impressions taken.
-
-    `rerank` (omnirec.measurement) may reorder the Thompson ranking by another policy before serving."""
-    state = await store.get_customer(customer_id)
-    [decisions] = await decide_many(
-        store, offers, model, [state], channel, n, now, rng, FeedbackCache(store), rerank=rerank
-    )
-    return decisions
-
-
 async def decide_many(
     store: FeatureStore,
     offers: OfferCatalog,
-    model: Catalog | None,
+    model: AffinityModel | None,
     states: Sequence[CustomerState],
     channel: str,
     n: int,
     now: int,
     rng: np.random.Generator,
     feedback: FeedbackCache,
-    lookup: ItemLookup | None = None,
     gate: asyncio.Semaphore | None = None,
     rerank: Rerank | None = None,
 ) -> list[list[OfferDecision]]:
     """Decisions for many customers at once (one batched read per kind of data), impressions taken.
 
+    `model` is the model version's AffinityModel (None: rules alone, neutral propensities).
     `gate` bounds how many impressions are taken concurrently (a batch export), unbounded when None.
+    `rerank` (omnirec.measurement) may reorder the Thompson ranking by another policy before serving.
     """
-    lookup = lookup or ItemLookup(model)
+    lookup = model.lookup if model is not None else ItemLookup(None)
     if model is not None:
         vectors, histories = await _user_rows(store, model.version, states)
         states = [with_training_purchases(state, history) for state, history in zip(states, histories, strict=True)]
@@ -165,7 +144,7 @@ def with_training_purchases(state: CustomerState, history: Sequence[HistoryEntry
 
 
 def _affinities(
-    model: Catalog | None,
+    model: AffinityModel | None,
     states: Sequence[CustomerState],
     eligibility: Sequence[Eligibility],
     vectors: Sequence[np.ndarray | None],
@@ -176,14 +155,13 @@ def _affinities(
     if model is None:
         return [([neutral(c.target_ids) for c in e.mandatory], [neutral(c.target_ids) for c in e.ranked])
                 for e in eligibility]  # fmt: skip
-    scorer = affinity_model(model)
     wanted = [i for i, e in enumerate(eligibility) if e.mandatory or e.ranked]
     out: list[tuple[list[Affinity], list[Affinity]]] = [([], []) for _ in states]
     for i in wanted:
         vector, history = vectors[i], histories[i]
-        query = scorer.query(scorer.context(states[i], vector, history), now)
+        query = model.query(model.context(states[i], vector, history), now)
         elig = eligibility[i]
-        both = scorer.affinities(query, [c.targets for c in (*elig.mandatory, *elig.ranked)])
+        both = model.affinities(query, [c.targets for c in (*elig.mandatory, *elig.ranked)])
         out[i] = (both[: len(elig.mandatory)], both[len(elig.mandatory) :])
     return out
 

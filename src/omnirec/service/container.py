@@ -11,6 +11,7 @@ from omnirec.measurement.setup import build_recorder
 from omnirec.service.customers import CustomerService
 from omnirec.service.events import EventService
 from omnirec.service.model_cache import ModelCache
+from omnirec.service.offers import OfferService
 from omnirec.service.recommendations import RecommendationService
 from omnirec.service.store_state import StoreState
 from omnirec.settings import Settings
@@ -24,6 +25,7 @@ class Services:
     recommendations: RecommendationService
     events: EventService
     customers: CustomerService
+    offers: OfferService
     state: StoreState
     impressions: ImpressionRecorder
 
@@ -43,6 +45,7 @@ def build_services(
         recommendations=RecommendationService(store, models, settings, clock, state, impressions),
         events=EventService(store, settings, clock, impressions),
         customers=CustomerService(store, settings),
+        offers=OfferService(store, models, state, impressions, clock),
         state=state,
         impressions=impressions,
     )

@@ -6,6 +6,7 @@ writes rows, and the service, which decodes them.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -20,6 +21,11 @@ T = TypeVar("T")
 _encoder = msgspec.msgpack.Encoder()
 _event_decoder = msgspec.msgpack.Decoder(CustomerEvent)
 _version_decoder = msgspec.msgpack.Decoder(VersionInfo)
+
+
+def payload_version(payload: bytes) -> str:
+    """A short digest naming a stored payload (the offer catalogue's version): equal bytes, equal name."""
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 
 def encode(value: Any) -> bytes:

@@ -22,6 +22,7 @@ Layout (p = prefix, v = model version, c = canonical customer id or an anonymous
     p:erasures                       stream   erasure journal: SHA-256 digests of erased ids, for exports
     p:marker                         hash     what publish / import wrote ("model", "customers") -> time
     p:offers:catalog                 string   offer catalogue payload
+    {p:offers:catalog}:version       string   digest of that payload (same slot: one script sets both)
     {p:o:<offer>}:used               string   impressions taken from the offer's global budget
     p:of:<offer>                     hash     "<segment>|<outcome>" -> feedback counter
     p:stock:<store_id>               set      items out of stock in a physical store
@@ -98,6 +99,10 @@ class Keys:
 
     def customers_index(self) -> str:
         return self.named("customers")
+
+    def offer_catalog_digest(self) -> str:
+        """The offer catalogue's digest, in the catalogue key's slot (its whole name is the hash tag)."""
+        return f"{{{self.named('offers:catalog')}}}:version"
 
     # -- model data of a version ---------------------------------------------------------------
     def array_part(self, version: str, name: str, part: int | str) -> str:

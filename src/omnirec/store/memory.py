@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from omnirec.errors import InvalidRequest
+from omnirec.store import codec
 from omnirec.store import customer_rules as rules
 from omnirec.store.keys import Keys
 from omnirec.store.memory_models import MemoryModels
@@ -68,6 +69,7 @@ class MemoryStore(MemoryModels):
         self._log: dict[int, CustomerEvent | ImpressionRecord] = {}  # events and impressions
         self._log_seq = 0
         self._catalog: bytes | None = None
+        self._catalog_version: str | None = None
         self._budget_used: dict[str, int] = {}
         self._feedback: dict[str, dict[str, float]] = {}
         self._stock: dict[str, set[str]] = {}
@@ -301,10 +303,15 @@ class MemoryStore(MemoryModels):
 
     # -- offers --------------------------------------------------------------------------------
     async def put_offer_catalog(self, payload: bytes) -> None:
-        self._catalog = bytes(payload)
+        with self._lock:
+            self._catalog = bytes(payload)
+            self._catalog_version = codec.payload_version(self._catalog)
 
     async def get_offer_catalog(self) -> bytes | None:
         return self._catalog
+
+    async def offer_catalog_version(self) -> str | None:
+        return self._catalog_version
 
     async def take_impression(self, request: ImpressionRequest) -> bool:
         if request.mandatory:

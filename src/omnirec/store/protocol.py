@@ -218,6 +218,11 @@ class OfferStore(Protocol):
     async def get_offer_catalog(self) -> bytes | None:
         """The stored offer catalogue payload, or None when none was published."""
 
+    @read
+    async def offer_catalog_version(self) -> str | None:
+        """A digest of the stored catalogue payload, set with it atomically (cheap: the payload is not read);
+        None when none was published, or it was published before versions were kept."""
+
     @write
     async def take_impression(self, request: records.ImpressionRequest) -> bool:
         """Atomically check caps, fatigue and budget and, when all allow it, count the impression."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
+from omnirec.store import codec, scripts
 from omnirec.store import customer_rules as rules
-from omnirec.store import scripts
 from omnirec.store.keys import IMPRESSION_RETENTION_SECONDS
 from omnirec.store.records import ImpressionRequest
 from omnirec.store.redis_client import RedisClient, as_str
@@ -21,11 +21,16 @@ class RedisOffers:
         self._resolve = resolve
 
     async def put_offer_catalog(self, payload: bytes) -> None:
-        await self._c.main.set(self._keys.named("offers:catalog"), payload)
+        keys = [self._keys.named("offers:catalog"), self._keys.offer_catalog_digest()]
+        await self._c.script(scripts.PUT_CATALOG)(keys=keys, args=[payload, codec.payload_version(payload)])
 
     async def get_offer_catalog(self) -> bytes | None:
         value = await self._c.main.get(self._keys.named("offers:catalog"))
         return None if value is None else bytes(value)
+
+    async def offer_catalog_version(self) -> str | None:
+        value = await self._c.main.get(self._keys.offer_catalog_digest())
+        return None if value is None else as_str(value)
 
     async def take_impression(self, request: ImpressionRequest) -> bool:
         """Budget first (its own slot), then caps on the customer's slot; a refused cap refunds the budget."""

@@ -269,3 +269,11 @@ if ttl < 0 then
 end
 return {n, ttl}
 """
+
+# KEYS: the offer catalogue, its digest (one slot). ARGV: payload, digest. Both change together, so a reader
+# that sees the new digest reads the new catalogue.
+PUT_CATALOG = """
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+return 1
+"""

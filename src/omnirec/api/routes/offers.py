@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
-import numpy as np
 from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
@@ -14,12 +12,8 @@ from omnirec.api.metrics import Metrics
 from omnirec.api.params import PathId
 from omnirec.api.problems import problem_responses
 from omnirec.api.routes.scoped import ScopedController
-from omnirec.errors import NoActiveModel, StoreUnavailable, UnknownOffer
-from omnirec.measurement.offer_runs import OfferRun
-from omnirec.offers.catalog import decode_offer_catalog
-from omnirec.offers.engine import next_best_offers
+from omnirec.offers.ranking import OfferDecision
 from omnirec.schemas import NextBestOffer, NextBestOfferList
-from omnirec.scoring import Catalog
 from omnirec.service.container import Services
 
 Channel = Annotated[str, QueryParameter(min_length=1, max_length=64, description="channel (and consent purpose)")]
@@ -46,59 +40,25 @@ class OffersController(ScopedController, tag="offers", scope="offers"):
         When the store cannot be read in time (or lost its data, so consent cannot be read) the answer is
         the safe one: no offer, `degraded: true`, nothing counted and no budget spent.
         """
-        try:
-            if services.state.lost:
-                raise StoreUnavailable(services.state.reason)
-            return await self._decide(services, metrics, request_id, user_id, channel, n)
-        except StoreUnavailable:
-            return NextBestOfferList(
-                user_id=user_id, channel=channel, model_version=None, request_id=request_id, offers=[], degraded=True
-            )
-
-    async def _decide(
-        self, services: Services, metrics: Metrics, request_id: str, user_id: str, channel: str, n: int
-    ) -> NextBestOfferList:
-        store = services.store
-        payload = await store.get_offer_catalog()
-        if payload is None:
-            raise UnknownOffer("no offer catalogue is published: run `omnirec offers publish offers.toml`")
-        model: Catalog | None
-        try:
-            model = (await services.models.current()).catalog
-        except NoActiveModel:
-            model = None  # offers still work on rules alone, with neutral propensities
-        catalog = decode_offer_catalog(payload)
-        state = await store.get_customer(user_id)
-        assignment = services.impressions.assign(state.customer_id, "offers")
-        run = OfferRun(
-            assignment.variant.offer_policy or "thompson" if assignment else "thompson", np.random.default_rng()
-        )
-        decisions = []
-        if assignment is None or not assignment.variant.holdout:
-            decisions = await next_best_offers(
-                store, catalog, model, user_id, channel, n, int(time.time()), np.random.default_rng(), run.rerank
-            )
-        served = run.served(decisions)
-        rec_id, logged = await services.impressions.record_offers(
-            state.customer_id, state.consent, catalog.consent_purpose(channel) or None, channel,
-            model.version if model is not None else None, assignment, served,
-        )  # fmt: skip
-        if logged:
-            metrics.observe_impression(channel, assignment.variant.name if assignment else "", "offer")
+        answer = await services.offers.next_best_offers(user_id, channel, n)
+        if answer.logged:
+            metrics.observe_impression(channel, answer.variant or "", "offer")
         return NextBestOfferList(
             user_id=user_id,
             channel=channel,
-            model_version=model.version if model is not None else None,
+            model_version=answer.model_version,
             request_id=request_id,
-            offers=[
-                NextBestOffer(
-                    offer_id=d.offer_id, title=d.title, message=d.message, code=d.code, items=list(d.items),
-                    value=d.value, propensity=d.propensity, sampled=d.sampled, expected_value=d.expected_value,
-                    mandatory=d.mandatory, reasons=list(d.reasons), selection_probability=s.probability,
-                )
-                for d, s in zip(decisions, served, strict=True)
-            ],
-            recommendation_id=rec_id,
-            experiment=assignment.experiment if assignment else None,
-            variant=assignment.variant.name if assignment else None,
-        )  # fmt: skip
+            offers=[_offer(served.decision, served.probability) for served in answer.offers],
+            degraded=answer.degraded,
+            recommendation_id=answer.recommendation_id,
+            experiment=answer.experiment,
+            variant=answer.variant,
+        )
+
+
+def _offer(d: OfferDecision, probability: float) -> NextBestOffer:
+    return NextBestOffer(
+        offer_id=d.offer_id, title=d.title, message=d.message, code=d.code, items=list(d.items), value=d.value,
+        propensity=d.propensity, sampled=d.sampled, expected_value=d.expected_value, mandatory=d.mandatory,
+        reasons=list(d.reasons), selection_probability=probability,
+    )  # fmt: skip
