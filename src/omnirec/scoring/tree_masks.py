@@ -130,7 +130,7 @@ def tree_order_sum(by_tree: np.ndarray) -> np.ndarray:
 
     With two or more rows numpy reduces over the outer axis by adding whole rows in order (one call for
     what a Python loop did in one call per tree); over a single column it would sum pairwise, with other
-    rounding, so one row is added up in a loop (tests/unit/test_tree_masks.py checks both against the loop).
+    rounding, so one row is added up in a loop (tests/unit/scoring/test_tree_masks.py checks both against the loop).
     """
     if by_tree.shape[1] >= 2:
         return np.add.reduce(by_tree, axis=0)

@@ -1,7 +1,7 @@
 """Score a TreeEnsemble (the learned ranker, omnirec.bundle.format) with numpy: no training library needed.
 
 Leaf values are added tree by tree in order, so every caller (service, export, evaluation) gets the same
-float64 score for the same feature row, equal to LightGBM's own prediction (tests/unit/test_trees.py).
+float64 score for the same feature row, equal to LightGBM's own prediction (tests/unit/scoring/test_trees.py).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from shared_data import SKIP_REASON, shared_data_dir
 from tiny_data import TINY_EVENTS, TINY_SORTED_USERS, write_tiny_folder
 
 HEADER = "user_id,item_id,event_type,channel,timestamp,quantity,price"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def load(folder: Path, config: TrainingConfig | None = None) -> object:

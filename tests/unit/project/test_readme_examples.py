@@ -8,7 +8,7 @@ from pathlib import Path
 from omnirec.offers.catalog import load_offer_catalog
 from omnirec.settings import Settings
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[3] / "README.md"
 
 
 def toml_blocks() -> list[str]:
