@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from omnirec.measurement.stats import Z95, Interval
 from omnirec.store.records import OfferArm
 
 DRAWS = 4000
-Z95 = 1.959964
 HOEFFDING_BOUND = math.sqrt(math.log(2 / 0.05) / (2 * DRAWS))
 POLICIES = ("thompson", "greedy", "uniform")
 
@@ -77,19 +77,12 @@ class LoggedDecision:
 
 
 @dataclass(frozen=True)
-class Estimate:
-    value: float
-    low: float
-    high: float
-
-
-@dataclass(frozen=True)
 class OffPolicyResult:
     policy: str
     n: int
-    logged_value: Estimate  # mean reward of the logging policy itself
-    ips: Estimate
-    snips: Estimate
+    logged_value: Interval  # mean reward of the logging policy itself
+    ips: Interval
+    snips: Interval
     max_weight: float
     effective_sample_size: float
 
@@ -111,12 +104,12 @@ def evaluate_policy(
     snips_value = float(wr.sum()) / total if total > 0 else 0.0
     spread = float(np.mean((w * (rewards - snips_value)) ** 2))
     se = math.sqrt(spread / n) / float(w.mean()) if total > 0 else 0.0
-    snips = Estimate(snips_value, snips_value - Z95 * se, snips_value + Z95 * se)
+    snips = Interval(snips_value, snips_value - Z95 * se, snips_value + Z95 * se)
     ess = float(w.sum() ** 2 / (w**2).sum()) if (w**2).sum() > 0 else 0.0
     return OffPolicyResult(policy, n, _mean_ci(rewards), ips, snips, float(w.max()), ess)
 
 
-def _mean_ci(values: np.ndarray) -> Estimate:
+def _mean_ci(values: np.ndarray) -> Interval:
     mean = float(values.mean())
     se = float(values.std(ddof=1)) / math.sqrt(len(values)) if len(values) > 1 else 0.0
-    return Estimate(mean, mean - Z95 * se, mean + Z95 * se)
+    return Interval(mean, mean - Z95 * se, mean + Z95 * se)
