@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import typer
 from rich.console import Console
 
 from omnirec.cli.data_commands import report_data_error
-from omnirec.cli.store_commands import key_prefix as resolve_prefix
-from omnirec.cli.store_commands import store_password
-from omnirec.errors import DataError, StoreUnavailable
+from omnirec.cli.store_commands import run_with_store
+from omnirec.errors import DataError
 from omnirec.measurement.attribution import DAY, AttributionRules
 from omnirec.measurement.offpolicy import DRAWS, POLICIES, evaluate_policy
 from omnirec.measurement.pipeline import logged_offer_decisions, measure
 from omnirec.measurement.report_files import write_report
 from omnirec.measurement.sources import events_from_folder
-from omnirec.store.factory import open_store
-from omnirec.store.protocol import FeatureStore
-
-T = TypeVar("T")
 
 console = Console(stderr=True)
 STORE_HELP = "Feature store URL the service logs to: redis://host:6379/0, redis+cluster://..."
@@ -62,7 +54,7 @@ def report(
             extra += events_from_folder(folder, warn=lambda msg: console.print(f"[yellow]warning:[/] {msg}"))
     except DataError as exc:
         report_data_error(exc)
-    result = _run_store(store, key_prefix, timeout_ms, lambda s: measure(s, rules, extra))
+    result = run_with_store(store, key_prefix, lambda s: measure(s, rules, extra), timeout_ms)
     paths = write_report(result, out)
     console.print(f"{result['exposures']:,} answers, attributed: {result['attributed']}")
     for path in paths:
@@ -92,7 +84,7 @@ def evaluate_offers(
     if reward not in ("value", "response"):
         raise typer.BadParameter("reward must be value or response", param_hint="--reward")
     window = int(window_days * DAY)
-    logged = _run_store(store, key_prefix, timeout_ms, lambda s: logged_offer_decisions(s, window, reward))
+    logged = run_with_store(store, key_prefix, lambda s: logged_offer_decisions(s, window, reward), timeout_ms)
     if not logged.decisions:
         console.print("[red]error:[/red] no logged offer decisions with candidates in the store's event log")
         raise typer.Exit(2)
@@ -110,20 +102,3 @@ def evaluate_offers(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"skipped": logged.skipped, "estimates": rows}, indent=2))
         typer.echo(str(out))
-
-
-def _run_store(url: str, prefix: str | None, timeout_ms: int, job: Callable[[FeatureStore], Awaitable[T]]) -> T:
-    async def run() -> T:
-        feature_store = open_store(url, prefix=resolve_prefix(prefix), timeout_ms=timeout_ms, password=store_password())
-        try:
-            return await job(feature_store)
-        finally:
-            await feature_store.close()
-
-    try:
-        return asyncio.run(run())
-    except StoreUnavailable as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--store") from exc

@@ -83,11 +83,13 @@ def key_prefix(prefix: str | None) -> str:
     return prefix if prefix is not None else cli_settings().key_prefix
 
 
-def run_with_store(url: str, prefix: str | None, action: Callable[[FeatureStore], Awaitable[T]]) -> T:
+def run_with_store(
+    url: str, prefix: str | None, action: Callable[[FeatureStore], Awaitable[T]], timeout_ms: int = CLI_TIMEOUT_MS
+) -> T:
     """Open the store, run `action`, close it; domain and URL errors become a message and exit code 2."""
 
     async def main() -> T:
-        store = open_store(url, prefix=key_prefix(prefix), timeout_ms=CLI_TIMEOUT_MS, password=store_password())
+        store = open_store(url, prefix=key_prefix(prefix), timeout_ms=timeout_ms, password=store_password())
         try:
             return await action(store)
         finally:
