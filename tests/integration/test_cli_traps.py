@@ -126,7 +126,6 @@ def context(event_type: str, channel: str) -> UserContext:
         times=np.array([0]),
         types=(event_type,),
         channels=(channel,),
-        purchases={},
     )
 
 

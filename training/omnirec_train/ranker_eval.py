@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from omnirec.bundle.format import ModelBundle
-from omnirec.scoring import Catalog, Components, RankRequest, context_from_bundle, rank_batch
+from omnirec.scoring import Catalog, Components, RankRequest, contexts_from_bundle, rank_batch
 from omnirec.scoring.candidates import GENERATORS, CandidateBatch, build_candidates
 from omnirec.scoring.context import UserContext
 from omnirec.scoring.ranker import components_of
@@ -32,7 +32,7 @@ def _batches(
     index = {u: i for i, u in enumerate(bundle["user_ids"].tolist())}
     for start in range(0, len(users), BATCH):
         chunk = users[start : start + BATCH]
-        yield chunk, [context_from_bundle(catalog, bundle, index.get(user)) for user in chunk]
+        yield chunk, contexts_from_bundle(catalog, bundle, [index.get(user) for user in chunk])
 
 
 def rank_users(

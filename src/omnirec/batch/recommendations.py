@@ -15,7 +15,7 @@ from pathlib import Path
 import msgspec
 
 from omnirec.bundle.format import ModelBundle
-from omnirec.scoring import Catalog, Ranking, RankRequest, context_from_bundle, rank_batch
+from omnirec.scoring import Catalog, Ranking, RankRequest, contexts_from_bundle, rank_batch
 from omnirec.scoring.search_config import DEFAULT_SEARCH, SearchConfig
 
 
@@ -75,7 +75,7 @@ class BundleRecommender:
 
     def recommend_many(self, user_ids: list[str], request: RankRequest) -> list[ExportedRecommendations]:
         """recommend() for many customers in one batch."""
-        contexts = [context_from_bundle(self.catalog, self.bundle, self.user_index.get(u)) for u in user_ids]
+        contexts = contexts_from_bundle(self.catalog, self.bundle, [self.user_index.get(u) for u in user_ids])
         rankings = rank_batch(self.catalog, contexts, request)
         return [self._exported(u, r) for u, r in zip(user_ids, rankings, strict=True)]
 

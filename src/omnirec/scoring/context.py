@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from operator import attrgetter
 from typing import Protocol
 
@@ -12,7 +13,6 @@ import numpy as np
 from omnirec.bundle.format import ModelBundle
 from omnirec.columns import PURCHASE_EVENTS
 from omnirec.scoring.catalog import Catalog
-from omnirec.scoring.grouping import unique_inverse
 from omnirec.store.records import HistoryEntry
 
 
@@ -32,7 +32,6 @@ class Event(Protocol):
 
 
 _timestamp = attrgetter("timestamp")
-INT64_MIN = np.iinfo(np.int64).min
 
 
 @dataclass(frozen=True)
@@ -45,11 +44,21 @@ class UserContext:
     times: np.ndarray  # int64 Unix seconds
     types: tuple[str, ...]
     channels: tuple[str, ...]
-    purchases: dict[int, tuple[int, int]]  # item index -> (last purchase time, times bought)
 
     @property
     def has_events(self) -> bool:
         return self.items.shape[0] > 0
+
+    @cached_property
+    def purchases(self) -> dict[int, tuple[int, int]]:
+        """Item index -> (last purchase time, times bought). Computed on first use: the ranker's features
+        never read it (the "purchased" rule of item lists and buy-again reasons do)."""
+        purchases: dict[int, tuple[int, int]] = {}
+        for idx, timestamp, event_type in zip(self.items.tolist(), self.times.tolist(), self.types, strict=True):
+            if event_type in PURCHASE_EVENTS:
+                last, count = purchases.get(idx, (timestamp, 0))
+                purchases[idx] = (max(last, timestamp), count + 1)
+        return purchases
 
 
 def build_context(
@@ -68,11 +77,6 @@ def build_context(
     known = sorted((e for e in (*history, *live_events) if e.item_id in index), key=_timestamp, reverse=True)
     items = np.fromiter((index[e.item_id] for e in known), dtype=np.int64, count=len(known))
     times = np.fromiter((e.timestamp for e in known), dtype=np.int64, count=len(known))
-    purchases: dict[int, tuple[int, int]] = {}
-    for idx, event in zip(items.tolist(), known, strict=True):
-        if event.event_type in PURCHASE_EVENTS:
-            last, count = purchases.get(idx, (event.timestamp, 0))
-            purchases[idx] = (max(last, event.timestamp), count + 1)
     feature_vector = catalog.feature_vector(features) if features and user_vector is None else None
     return UserContext(
         user_vector=user_vector,
@@ -81,7 +85,6 @@ def build_context(
         times=times,
         types=tuple(e.event_type for e in known),
         channels=tuple(e.channel for e in known),
-        purchases=purchases,
     )
 
 
@@ -112,7 +115,7 @@ def context_from_bundle(
     if user_index is None:
         return build_context(catalog, user_vector=None, live_events=live_events, features=features)
     if not live_events and catalog.version == bundle.version:
-        return _bundle_context(catalog, bundle, user_index)
+        return contexts_from_bundle(catalog, bundle, [user_index])[0]
     return build_context(
         catalog,
         user_vector=bundle["user_vectors"][user_index],
@@ -122,34 +125,50 @@ def context_from_bundle(
     )
 
 
-def _bundle_context(catalog: Catalog, bundle: ModelBundle, user_index: int) -> UserContext:
-    """build_context of a training customer's bundle history alone, straight from the arrays (batch export).
+def contexts_from_bundle(
+    catalog: Catalog, bundle: ModelBundle, user_indices: Sequence[int | None]
+) -> list[UserContext]:
+    """context_from_bundle of many customers without live events (batch export, evaluation): None is unknown.
 
-    Equal to build_context: the history is stored newest first with item indices of this very catalogue,
-    and a stable sort by time keeps it as it is.
+    Training customers of this very catalogue's bundle are read straight from the history arrays, all at
+    once: equal to build_context, since the history is stored newest first with item indices of this
+    catalogue, and a stable sort by time keeps it as it is.
     """
-    start, end = bundle["history_indptr"][user_index : user_index + 2].tolist()
-    times = bundle["history_times"][start:end].astype(np.int64)
-    order = np.argsort(-times, kind="stable")
-    items = bundle["history_items"][start:end].astype(np.int64)[order]
-    times = times[order]
-    types = bundle["history_types"][start:end][order].tolist()
-    channels = bundle["history_channels"][start:end][order].tolist()
-    purchases: dict[int, tuple[int, int]] = {}
-    bought = np.fromiter(map(PURCHASE_EVENTS.__contains__, types), dtype=bool, count=len(types))
-    if bought.any():
-        b_items, b_times = items[bought], times[bought]
-        uniq, _, inverse = unique_inverse(b_items)
-        counts = np.bincount(inverse, minlength=uniq.shape[0])
-        last = np.full(uniq.shape[0], INT64_MIN, dtype=np.int64)
-        np.maximum.at(last, inverse, b_times)
-        purchases = dict(zip(uniq.tolist(), zip(last.tolist(), counts.tolist(), strict=True), strict=True))
-    return UserContext(
-        user_vector=bundle["user_vectors"][user_index],
-        feature_vector=None,
-        items=items,
-        times=times,
-        types=tuple(types),
-        channels=tuple(channels),
-        purchases=purchases,
-    )
+    if catalog.version != bundle.version:
+        return [context_from_bundle(catalog, bundle, u) for u in user_indices]
+    read = iter(_bundle_contexts(bundle, np.array([u for u in user_indices if u is not None], dtype=np.int64)))
+    return [next(read) if u is not None else build_context(catalog, user_vector=None) for u in user_indices]
+
+
+def _bundle_contexts(bundle: ModelBundle, users: np.ndarray) -> list[UserContext]:
+    """The bundle-history contexts of `users` (training customer indices), built with one set of numpy calls."""
+    indptr = bundle["history_indptr"]
+    first = indptr[users].astype(np.int64)
+    counts = indptr[users + 1].astype(np.int64) - first
+    starts = np.zeros(users.shape[0] + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    rows = np.repeat(first - starts[:-1], counts)
+    rows += np.arange(starts[-1], dtype=np.int64)  # every customer's history rows, one after the other
+    times = bundle["history_times"][rows].astype(np.int64)
+    rising = np.flatnonzero(times[1:] > times[:-1])  # an event newer than the one stored before it
+    if rising.size:
+        customer = np.repeat(np.arange(users.shape[0], dtype=np.int64), counts)
+        if np.any(customer[rising] == customer[rising + 1]):  # within a customer: sort theirs newest first
+            order = np.lexsort((-times, customer))  # stable: events of the same second keep their order
+            rows, times = rows[order], times[order]
+    items = bundle["history_items"][rows].astype(np.int64)
+    types = bundle["history_types"][rows].tolist()
+    channels = bundle["history_channels"][rows].tolist()
+    bounds = starts.tolist()
+    vectors = bundle["user_vectors"]
+    return [
+        UserContext(
+            user_vector=vectors[user],
+            feature_vector=None,
+            items=items[start:end],
+            times=times[start:end],
+            types=tuple(types[start:end]),
+            channels=tuple(channels[start:end]),
+        )
+        for user, start, end in zip(users.tolist(), bounds[:-1], bounds[1:], strict=True)
+    ]

@@ -10,7 +10,15 @@ import pytest
 
 from bundle_factory import make_bundle
 from omnirec.bundle.format import TreeEnsemble
-from omnirec.scoring import Catalog, RankRequest, build_context, context_from_bundle, rank_batch, rank_for_user
+from omnirec.scoring import (
+    Catalog,
+    RankRequest,
+    build_context,
+    context_from_bundle,
+    contexts_from_bundle,
+    rank_batch,
+    rank_for_user,
+)
 from omnirec.scoring.candidates import build_candidates
 from omnirec.scoring.context import bundle_history
 
@@ -77,20 +85,30 @@ def test_an_empty_batch() -> None:
 
 
 def test_bundle_contexts_equal_the_general_builder() -> None:
-    """context_from_bundle's array path builds exactly what build_context builds from the history rows."""
+    """context_from_bundle's array path, one customer or a batch, builds exactly what build_context builds."""
     bundle = make_bundle(n_items=50, n_users=30, history_per_user=20, seed=4)
     bundle.arrays["history_types"][::4] = "purchase"
     bundle.arrays["history_times"][1::5] = bundle.arrays["history_times"][::5][
         : len(bundle.arrays["history_times"][1::5])
     ]
+    bundle.arrays["history_times"][2::7] += 5_000  # newer than the event stored before it: a sort is needed
     catalog = Catalog.from_bundle(bundle)
-    for user in range(bundle.n_users):
-        fast = context_from_bundle(catalog, bundle, user)
-        general = build_context(catalog, user_vector=bundle["user_vectors"][user], history=bundle_history(bundle, user))
-        np.testing.assert_array_equal(fast.items, general.items)
-        np.testing.assert_array_equal(fast.times, general.times)
-        assert (fast.types, fast.channels, fast.purchases) == (general.types, general.channels, general.purchases)
-        np.testing.assert_array_equal(fast.user_vector, general.user_vector)
+    users: list[int | None] = [*range(bundle.n_users)][::-1]
+    users[3:3] = [None]  # a stranger in the middle of the batch
+    batch = contexts_from_bundle(catalog, bundle, users)
+    for user, batched in zip(users, batch, strict=True):
+        if user is None:
+            general, fast_ones = build_context(catalog, user_vector=None), [batched]
+        else:
+            vector, rows = bundle["user_vectors"][user], bundle_history(bundle, user)
+            general = build_context(catalog, user_vector=vector, history=rows)
+            fast_ones = [context_from_bundle(catalog, bundle, user), batched]
+        for fast in fast_ones:
+            np.testing.assert_array_equal(fast.items, general.items)
+            np.testing.assert_array_equal(fast.times, general.times)
+            assert (fast.types, fast.channels, fast.purchases) == (general.types, general.channels, general.purchases)
+            assert (fast.user_vector is None) == (general.user_vector is None)
+            np.testing.assert_array_equal(fast.user_vector, general.user_vector)
 
 
 def test_each_customer_gets_the_k_best_finite_scores_ties_to_the_lower_item(monkeypatch: pytest.MonkeyPatch) -> None:
