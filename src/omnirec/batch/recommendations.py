@@ -42,7 +42,12 @@ class ExportSummary:
     model_version: str
 
 
-BATCH_SIZE = 256  # customers per feature computation: ~30 MB of candidate rows at most
+# Customers per feature computation. A batch's largest arrays (the feature matrix: ~3.6 MB at 64 customers of
+# ~300 candidates) must stay small enough for the allocator to reuse freed memory: from ~192 customers it
+# hands them back to the OS after each batch and they are faulted in anew (50-65k page faults and 0.1-0.3
+# CPU-s of system time per 5,000 customers at 20k items, 2,040-2,160 customers per CPU-second; 64: 2,260-2,270,
+# 128: 2,280-2,350, halved here for customers with twice the candidates). benchmarks/RESULTS.md, third pass.
+BATCH_SIZE = 64
 
 
 def _chunks(user_ids: Iterable[str], size: int) -> Iterator[list[str]]:
