@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from omnirec.bundle.format import TreeEnsemble
-from omnirec.scoring.tree_masks import LeafMasks, tree_order_sum
+from omnirec.scoring.tree_masks import GROUP_BYTES, LeafMasks, tree_order_sum
 from omnirec.scoring.trees import CompiledTrees
 from omnirec_train.tree_ranker import LGBM_PARAMS, GroupedRows, ensemble_from_dump, predict
 
@@ -74,13 +74,17 @@ def test_masks_of_every_width_find_the_walked_leaf(leaves: int) -> None:
     rows[::7, 2] = np.nan
     rows[1::11, 3] = np.inf
     rows[2::13, 1] = -np.inf
-    masks = LeafMasks.of(ensemble, np.arange(5))
-    assert masks is not None
-    bits = masks.ones.dtype.itemsize * 8
-    assert bits >= leaves > (bits // 2 if leaves > 8 else 0)  # the narrowest mask type that holds them
     expected = np.array([walk(ensemble, row) for row in rows])
-    for block in (1, 7, 1024):  # a row's score does not depend on its block
-        np.testing.assert_array_equal(masks.predict(rows, block), expected)
+    # Tables of one feature each, the default grouping, and every feature in one table: the same leaves.
+    used = len(set(ensemble.split_feature))
+    for table_bytes, groups in ((0, used), (GROUP_BYTES, None), (1 << 12, None)):
+        masks = LeafMasks.of(ensemble, np.arange(5), table_bytes)
+        assert masks is not None
+        bits = masks.ones.dtype.itemsize * 8
+        assert bits >= leaves > (bits // 2 if leaves > 8 else 0)  # the narrowest mask type that holds them
+        assert groups is None or len(masks.groups) == groups
+        for block in (1, 7, 1024):  # a row's score does not depend on its block
+            np.testing.assert_array_equal(masks.predict(rows, block), expected)
 
 
 def test_trees_over_64_leaves_are_walked_instead() -> None:
