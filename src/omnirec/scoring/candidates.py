@@ -237,10 +237,10 @@ def _cooccurrence(catalog: Catalog, ev: _Events) -> _Cooccurrence:
     if not valid.any():
         empty = np.empty(0, dtype=np.int64)
         return _Cooccurrence(empty, np.empty(0), empty)
-    customer = np.broadcast_to((anchor_keys // n_items)[:, None], rows.shape)[valid]
+    pairs = (anchor_keys - anchor_item)[:, None] + rows  # customer * n_items + neighbour
     contrib = (scores[anchor_item] * anchor_w[:, None])[valid]  # float32 scores promote to float64 first
-    anchor_of = np.broadcast_to(anchor_item[:, None], rows.shape)[valid]
-    keys, _, inv = unique_inverse(customer * n_items + rows[valid])
+    anchor_of = np.repeat(anchor_item, np.count_nonzero(valid, axis=1))  # row-major, as the [valid] picks
+    keys, _, inv = unique_inverse(pairs[valid])
     totals = _sums(inv, contrib, keys.shape[0])
     # Per item, the recent item contributing most (ties: the earlier anchor), in two linear passes.
     strongest = np.full(keys.shape[0], -np.inf)
