@@ -54,3 +54,28 @@ def time_split(events: EventLog, test_fraction: float) -> TimeSplit:
     is_target = np.isin(events.event_types, list(TARGET_EVENTS))
     test = events.take(~before & known & is_target)
     return TimeSplit(train=train, test=test, cutoff=cutoff)
+
+
+def rolling_splits(events: EventLog, fraction: float, enough: int, most: int, oldest: float) -> list[TimeSplit]:
+    """Rolling-origin validation windows, newest first, added until their target customers sum to `enough`.
+
+    Window 0 is time_split(events, fraction). Window w + 1 is the same cut applied to window w's train part,
+    with the share rescaled so that every window holds about `fraction` of all events: its train part is
+    everything before its own cut, and its targets are what known customers bought between its cut and the
+    next later one. At most `most` windows, and none whose cut would leave less than `1 - oldest` of the
+    events before it (the earliest validation model still sees most of the data). Window 0 is always
+    returned, even without targets; an earlier window without targets is kept (the caller skips it).
+    """
+    splits = [time_split(events, fraction)]
+    pooled = len(splits[0].targets())
+    while len(splits) < most and pooled < enough:
+        share = fraction / (1.0 - len(splits) * fraction)
+        if (len(splits) + 1) * fraction > oldest + 1e-9 or not 0.0 < share < 1.0:
+            break
+        rest = splits[-1].train
+        split = time_split(rest, share)
+        if not len(split.train) or len(split.train) == len(rest):
+            break  # nothing before this cut, or nothing after it: no earlier window to add
+        splits.append(split)
+        pooled += len(split.targets())
+    return splits
