@@ -1,8 +1,12 @@
-"""train_bundle: choose the ranker on a validation split, refit the model on all data, save the bundle.
+"""train_bundle: choose the ranker on validation windows, refit the model on all data, save the bundle.
 
-Two fits: the first on the training period minus its last `validation_fraction` (by time) only serves
-to choose RankerParams; the shipped model is then refitted on every event, so the newest behaviour
-(what customers bought last week) is in the bundle. The ranker transfers because its features are the
+The first fits (one probe per validation window, each on the events before its own cut) only serve to
+choose RankerParams; the shipped model is then refitted on every event, so the newest behaviour
+(what customers bought last week) is in the bundle. Window 0 is the training period's last
+`validation_fraction` (by time); earlier windows of the same share are added, rolling the cut back, until
+the (customer, window) groups reach VALIDATION_GROUPS or there are MAX_WINDOWS of them (and no probe sees
+less than 1 - OLDEST_CUT of the events): a large shop keeps one window and its training cost, a small shop
+chooses its blend on three to four times more evidence. The ranker transfers because its features are the
 customer's own shares, counts, decays and days, components scaled to [0, 1] per request, and raw model
 scores of a model fitted the same way on a little less data.
 """
@@ -20,14 +24,20 @@ from omnirec.scoring import Catalog
 from omnirec.scoring.search_config import DEFAULT_SEARCH, SearchConfig
 from omnirec.training_config import TrainingConfig
 from omnirec_train.bundle_builder import BuildOptions, build_bundle
-from omnirec_train.ranker_fit import choose_ranker
-from omnirec_train.split import time_split
+from omnirec_train.ranker_fit import MIN_TREE_CUSTOMERS, choose_ranker
+from omnirec_train.split import rolling_splits
+from omnirec_train.validation_pool import ValidationWindow
 
 # Used when the data has too little time span for a validation split (one day of fashion, say).
 FALLBACK_PARAMS = RankerParams(w_model=1.0, w_history=1.0, w_cooccurrence=0.5, w_popularity=0.1)
 BLEND_K = 10
-# Fewer validation customers than this is noise, not evidence: keep the fallback blend.
+# Fewer validation groups than this is noise, not evidence: keep the fallback blend.
 MIN_VALIDATION_USERS = 20
+# The window rule: add earlier windows until this many (customer, window) groups, the count at which the
+# trees are tried, at most MAX_WINDOWS windows, the oldest cut leaving at least 1 - OLDEST_CUT of the events.
+VALIDATION_GROUPS = MIN_TREE_CUSTOMERS
+MAX_WINDOWS = 4
+OLDEST_CUT = 0.6
 
 Log = Callable[[str], None]
 
@@ -36,24 +46,38 @@ def _quiet(_: str) -> None:
     return None
 
 
+def validation_windows(
+    dataset: Dataset, events: EventLog, config: TrainingConfig, options: BuildOptions, log: Log = _quiet
+) -> list[ValidationWindow]:
+    """The windows of the rule above, newest first, each with a probe fitted only on the events before its
+    cut; none when the pooled (customer, window) groups are fewer than MIN_VALIDATION_USERS."""
+    splits = rolling_splits(events, config.validation_fraction, VALIDATION_GROUPS, MAX_WINDOWS, OLDEST_CUT)
+    found = [{user: items for (user, _), items in split.targets().items()} for split in splits]
+    groups = sum(map(len, found))
+    if groups < MIN_VALIDATION_USERS or not len(splits[0].train):
+        log(f"{groups} validation customers after the time cuts: using the fallback blend")
+        return []
+    windows = []
+    for split, targets in zip(splits, found, strict=True):
+        if targets:
+            log(f"fitting a validation model on {len(split.train):,} events before a validation cut")
+            probe = build_bundle(dataset, split.train, config, FALLBACK_PARAMS, options)
+            catalog = Catalog.from_bundle(probe, search=options.search)  # the search export and the service use
+            windows.append(ValidationWindow.of(probe, targets, split.cutoff, catalog))
+    return windows
+
+
 def fit_ranker(
     dataset: Dataset, events: EventLog, config: TrainingConfig, options: BuildOptions, log: Log = _quiet
 ) -> ModelBundle:
-    """Choose the ranker on the last validation_fraction of `events`, then fit on all of `events`."""
+    """Choose the ranker on validation windows of `events`, then fit on all of `events`."""
     started = time.perf_counter()
-    split = time_split(events, config.validation_fraction)
-    targets = {user: items for (user, _), items in split.targets().items()}
-    metrics: dict[str, object] = {}
-    params = FALLBACK_PARAMS
-    if len(targets) >= MIN_VALIDATION_USERS and len(split.train):
-        log(f"fitting the validation model on {len(split.train):,} events before the validation cut")
-        probe = build_bundle(dataset, split.train, config, FALLBACK_PARAMS, options)
-        catalog = Catalog.from_bundle(probe, search=options.search)  # the search export and the service use
-        choice = choose_ranker(probe, targets, split.cutoff, k=BLEND_K, seed=config.seed, catalog=catalog, log=log)
+    windows = validation_windows(dataset, events, config, options, log)
+    params: RankerParams = FALLBACK_PARAMS
+    metrics: dict[str, object] = {"validation": "skipped: too few customers with later purchases", "ranker": "fallback"}
+    if windows:
+        choice = choose_ranker(windows, k=BLEND_K, seed=config.seed, log=log)
         params, metrics = choice.params, dict(choice.metrics)
-    else:
-        log(f"{len(targets)} validation customers after the time cut: using the fallback blend")
-        metrics = {"validation": f"skipped: {len(targets)} customers with later purchases", "ranker": "fallback"}
     log(f"fitting the shipped model on all {len(events):,} events")
     bundle = build_bundle(dataset, events, config, params, options, metrics=metrics)
     metrics["train_seconds"] = round(time.perf_counter() - started, 2)

@@ -1,19 +1,18 @@
-"""Choose and fit the shipped ranker on a validation split: LambdaRank trees, or the four-weight blend.
+"""Choose and fit the shipped ranker on validation windows: LambdaRank trees, or the four-weight blend.
 
-Candidates and features are computed once per validation customer (omnirec.scoring, exactly as served).
-Customers are split by position: every HOLDOUT_EVERY-th one is held out. On the others the blend's weights
-are found by coordinate search and one tree ensemble per repeat threshold is fitted (early stopping on the
-held-out customers); whichever scores the best NDCG@k on the held-out customers ships. A tie goes to the
-blend, the simpler model: the trees' held-out score also chose their number of rounds, so it is a little
-optimistic, while the blend never saw the held-out customers. The trees are then
-refitted on every validation customer with the rounds early stopping chose. Shops with fewer than
-MIN_TREE_CUSTOMERS validation customers keep the blend: a learned reranker on a few hundred customers
-measured as noise. Nothing is tuned per dataset: the grids and the tree configuration are fixed.
-"""
+Candidates and features are computed once per (customer, window) query group (omnirec.scoring, exactly as
+served; omnirec_train.validation_pool pools the windows). Groups are split by customer: every
+HOLDOUT_EVERY-th customer is held out. On the others the blend's weights are found by coordinate search and
+one tree ensemble per repeat threshold is fitted (early stopping on the held-out groups); whichever scores
+the best NDCG@k on the held-out groups ships. A tie goes to the blend, the simpler model: the trees'
+held-out score also chose their number of rounds, so it is a little optimistic, while the blend never saw
+the held-out customers. The trees are then refitted on every group with the rounds early stopping chose.
+Shops with fewer than MIN_TREE_CUSTOMERS validation groups keep the blend, searched on all of them: a
+learned reranker on a few hundred customers measured as noise. Nothing is tuned per dataset: the grids and
+the tree configuration are fixed."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,19 +20,17 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from omnirec.bundle.format import ModelBundle, RankerParams, TreeEnsemble
-from omnirec.scoring import Catalog
+from omnirec.bundle.format import RankerParams, TreeEnsemble
 from omnirec.scoring.ranker import FEATURES
 from omnirec_train.blend_search import STARTS, BlendProblem, blend_vector, coordinate_search, params_of_point
-from omnirec_train.ranker_eval import collect_components
 from omnirec_train.ranking_data import RankingData
 from omnirec_train.tree_ranker import GroupedRows, fit_trees, predict
+from omnirec_train.validation_pool import ValidationPool, ValidationWindow
 
-HOLDOUT_EVERY = 5  # every 5th validation customer judges the candidates (20 %)
-MIN_TREE_CUSTOMERS = 200  # fewer validation customers: the blend ships
+MIN_TREE_CUSTOMERS = 200  # fewer validation groups (customer, window): the blend ships
 TREE_THRESHOLDS = (0.0, 0.1, 0.3)  # repeat thresholds tried with the trees
 BLEND_HALF_LIVES = (7.0, 30.0, 120.0)  # history half-lives tried with the blend (days)
-# At most this many validation customers (a seeded sample) feed the choice: ~300 candidate rows each, so
+# At most this many validation groups (a seeded sample) feed the choice: ~300 candidate rows each, so
 # the trees see a few million rows however large the shop (memory and time stay bounded).
 MAX_VALIDATION_CUSTOMERS = 20_000
 
@@ -53,50 +50,34 @@ def _rows(data: RankingData) -> GroupedRows:
 
 
 def choose_ranker(
-    bundle: ModelBundle,
-    targets: Mapping[str, set[str]],
-    now: int,
-    *,
-    k: int = 10,
-    seed: int = 42,
-    catalog: Catalog | None = None,
-    log: Log | None = None,
+    windows: Sequence[ValidationWindow], *, k: int = 10, seed: int = 42, log: Log | None = None
 ) -> RankerChoice:
-    """The ranker to ship for predicting `targets` (customer id -> item ids after `now`) with this bundle."""
+    """The ranker to ship, chosen on the pooled (customer, window) groups of these validation windows (newest
+    first; the first window's catalogue gives the trees' half-life and the blend's other parameters)."""
     say = log or (lambda _: None)
-    catalog = catalog or Catalog.from_bundle(bundle)
-    users = [u for u in sorted(targets) if targets[u]]
-    if len(users) > MAX_VALIDATION_CUSTOMERS:
-        keep = np.random.default_rng(seed).choice(len(users), MAX_VALIDATION_CUSTOMERS, replace=False)
-        users = [users[i] for i in np.sort(keep)]
-    # Items the bundle does not know cannot be found but still count against the ideal: negative stand-ins.
-    target_idx = {u: {catalog.index.get(item, -1 - j) for j, item in enumerate(sorted(targets[u]))} for u in users}
-    say(f"ranker: candidates and features of {len(users)} validation customers")
-    base = catalog.params
-    comps = collect_components(catalog, bundle, users, now, k)
-    small = len(users) < MIN_TREE_CUSTOMERS
-
-    found_at = {base.history_half_life_days: comps}
+    pool = ValidationPool(windows, k, MAX_VALIDATION_CUSTOMERS, seed)
+    target_idx = pool.targets
+    say(f"ranker: candidates and features of {len(pool)} validation groups ({pool.n_windows} windows)")
+    base = windows[0].catalog.params
+    comps = pool.components(base.history_half_life_days)
+    small = len(pool) < MIN_TREE_CUSTOMERS
 
     def blend_at(half_life: float, starts: Sequence[Mapping[str, float]]) -> tuple[float, RankerParams, int, float]:
         """(score, params, points tried, fit score) of the blend with this history half-life searched from
         `starts`: score is the held-out NDCG, or in-sample on small shops (no held-out customers to spare)."""
         params = msgspec.structs.replace(base, history_half_life_days=half_life)
-        if half_life not in found_at:
-            found_at[half_life] = collect_components(dataclasses.replace(catalog, params=params), bundle, users, now, k)
-        found = found_at[half_life]
+        found = pool.components(half_life)
         if small:
             point, score, tried = coordinate_search(BlendProblem(found, target_idx, k), starts=starts)
             return score, params_of_point(params, point), tried, score
-        fit = BlendProblem([c for i, c in enumerate(found) if i % HOLDOUT_EVERY], target_idx, k)
-        hold = BlendProblem(found[::HOLDOUT_EVERY], target_idx, k)
-        point, fit_score, tried = coordinate_search(fit, starts=starts)
-        held_out = hold.ndcg(blend_vector(point), point["repeat_threshold"])
+        fitted, held = pool.split(found)
+        point, fit_score, tried = coordinate_search(BlendProblem(fitted, target_idx, k), starts=starts)
+        held_out = BlendProblem(held, target_idx, k).ndcg(blend_vector(point), point["repeat_threshold"])
         return held_out, params_of_point(params, point), tried, fit_score
 
     say(f"ranker: blend weights for history half-lives {', '.join(f'{h:g}' for h in BLEND_HALF_LIVES)} days")
     blends = {half: blend_at(half, STARTS[:1]) for half in sorted({*BLEND_HALF_LIVES, base.history_half_life_days})}
-    # The frequency-led start (blend_search.STARTS) only at the best half-life: a quarter of the search cost.
+    # The other starts (blend_search.STARTS) only at the best half-life: a fraction of the search cost.
     best_half = max(blends, key=lambda half: blends[half][0])
     second = blend_at(best_half, STARTS[1:])
     spent = blends[best_half][2] + second[2]
@@ -106,17 +87,21 @@ def choose_ranker(
         blends[best_half] = (*blends[best_half][:2], spent, blends[best_half][3])
     blend_score, blend_params, _, _ = max(blends.values(), key=lambda b: b[0])
     tried = sum(b[2] for b in blends.values())
+    pooled = {
+        "validation_users": pool.n_customers,
+        "validation_groups": len(pool),
+        "validation_windows": pool.n_windows,
+    }
     if small:
-        say(f"ranker: {len(users)} validation customers (< {MIN_TREE_CUSTOMERS}): the blend ships")
+        say(f"ranker: {len(pool)} validation groups (< {MIN_TREE_CUSTOMERS}): the blend ships")
         facts = {
             "ranker": "blend",
-            "validation_users": len(users),
+            **pooled,
             f"validation_ndcg@{k}_in_sample": round(blend_score, 5),
             "history_half_life_days": blend_params.history_half_life_days,
         }
         return RankerChoice(blend_params, "blend", facts)
-    held = comps[::HOLDOUT_EVERY]
-    fitted = [c for i, c in enumerate(comps) if i % HOLDOUT_EVERY]
+    fitted, held = pool.split(comps)
     fit_problem, hold_problem = BlendProblem(fitted, target_idx, k), BlendProblem(held, target_idx, k)
     best: tuple[float, float, int] | None = None  # (held-out NDCG, threshold, rounds)
     for threshold in TREE_THRESHOLDS:
@@ -129,7 +114,7 @@ def choose_ranker(
         if best is None or score > best[0]:
             best = (score, threshold, rounds)
     metrics: dict[str, Any] = {
-        "validation_users": len(users),
+        **pooled,
         "heldout_users": len(held),
         f"heldout_ndcg@{k}_blend": round(blend_score, 5),
         "blends_tried": tried,
@@ -140,7 +125,7 @@ def choose_ranker(
         metrics.update({"ranker": "blend", "history_half_life_days": blend_params.history_half_life_days})
         return RankerChoice(blend_params, "blend", metrics)
     _, threshold, rounds = best
-    say(f"ranker: refitting {rounds} trees on all {len(users)} validation customers")
+    say(f"ranker: refitting {rounds} trees on all {len(pool)} validation groups")
     everyone = BlendProblem(comps, target_idx, k)
     ensemble = _refit(everyone.kept(threshold), rounds, seed)
     metrics.update({"ranker": "trees", "tree_rounds": rounds, "repeat_threshold": threshold})

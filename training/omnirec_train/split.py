@@ -1,4 +1,4 @@
-"""Time-based splits: a holdout of each customer's later purchases, and a validation cut inside training."""
+"""Time-based splits: a holdout of each customer's later purchases, and rolling validation cuts inside training."""
 
 from __future__ import annotations
 

@@ -12,11 +12,18 @@ from bundle_factory import make_bundle
 from omnirec.bundle import ModelBundle, RankerParams
 from omnirec.scoring import Catalog
 from omnirec.scoring.ranker import FEATURES, feature_weights
-from omnirec_train.blend_search import WEIGHT_GRID, BlendProblem, blend_vector, coordinate_search, params_of_point
+from omnirec_train.blend_search import (
+    WEIGHT_GRID,
+    BlendProblem,
+    blend_vector,
+    coordinate_search,
+    params_of_point,
+)
 from omnirec_train.metrics import ndcg_at_k
 from omnirec_train.ranker_eval import collect_components, rank_users
 from omnirec_train.ranker_fit import MIN_TREE_CUSTOMERS, choose_ranker
 from omnirec_train.tree_ranker import predict
+from omnirec_train.validation_pool import ValidationWindow
 
 NOW = 1_800_000_000
 K = 5
@@ -61,7 +68,7 @@ def test_problem_ndcg_equals_the_rankers_ndcg(threshold: float, learned: bool) -
 def test_few_validation_customers_ship_the_blend() -> None:
     bundle, users, targets = setup()
     assert len(users) < MIN_TREE_CUSTOMERS
-    choice = choose_ranker(bundle, targets, NOW, k=K)
+    choice = choose_ranker([ValidationWindow.of(bundle, targets, NOW)], k=K)
     assert choice.kind == "blend" and choice.params.trees is None
     assert choice.metrics["validation_users"] == len(users)
 
@@ -81,7 +88,7 @@ def test_trees_ship_when_they_beat_the_blend_and_rank_as_evaluated() -> None:
         band = comp.components.candidates[(days > 600) & (days < 900)]
         targets[user] = {str(catalog.item_ids[i]) for i in band[:3]}
     targets = {u: t for u, t in targets.items() if t}
-    choice = choose_ranker(bundle, targets, NOW, k=K)
+    choice = choose_ranker([ValidationWindow.of(bundle, targets, NOW)], k=K)
     assert choice.kind == "trees", choice.metrics
     assert choice.metrics["heldout_ndcg@5_trees"] > choice.metrics["heldout_ndcg@5_blend"]
     shipped = with_params(bundle, **{f: getattr(choice.params, f) for f in choice.params.__struct_fields__})
@@ -102,8 +109,8 @@ def test_validation_customers_are_capped_by_a_seeded_sample(monkeypatch: pytest.
 
     bundle, users, targets = setup()
     monkeypatch.setattr(ranker_fit, "MAX_VALIDATION_CUSTOMERS", 5)
-    first = choose_ranker(bundle, targets, NOW, k=K, seed=3)
-    again = choose_ranker(bundle, targets, NOW, k=K, seed=3)
+    first = choose_ranker([ValidationWindow.of(bundle, targets, NOW)], k=K, seed=3)
+    again = choose_ranker([ValidationWindow.of(bundle, targets, NOW)], k=K, seed=3)
     assert first.metrics["validation_users"] == 5 < len(users)
     assert first.params == again.params
 
@@ -162,6 +169,6 @@ def test_a_blend_without_extra_weights_keeps_the_four_field_form() -> None:
 
 def test_choose_ranker_tries_the_frequency_led_start() -> None:
     bundle, targets = steady_favourites_bundle()
-    choice = choose_ranker(bundle, targets, NOW, k=K)
+    choice = choose_ranker([ValidationWindow.of(bundle, targets, NOW)], k=K)
     assert choice.kind == "blend" and choice.metrics[f"validation_ndcg@{K}_in_sample"] == pytest.approx(1.0)
     assert "frequency" in choice.params.feature_names

@@ -1,0 +1,73 @@
+"""The validation windows of the trainer: each probe is fitted only on events before its own cut."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_interactions import make_log
+
+from omnirec.data.event_log import Dataset, EventLog
+from omnirec.training_config import TrainingConfig
+from omnirec_train.bundle_builder import BuildOptions
+from omnirec_train.pipeline import MAX_WINDOWS, MIN_VALIDATION_USERS, VALIDATION_GROUPS, validation_windows
+
+DAY = 86_400
+CONFIG = TrainingConfig(no_components=4, epochs=1)
+QUICK = BuildOptions(epochs=1)
+
+
+def daily_shop(customers: int, days: int = 100, late: int = 0) -> Dataset:
+    """Each customer buys one item a day; the last `late` customers only start in the final fifth of the days."""
+    rows = [
+        (f"c{c:03d}", f"i{(c + d) % 30}", "purchase", "web", d * DAY + c)
+        for d in range(days)
+        for c in range(customers + late)
+        if c < customers or d >= days * 4 // 5
+    ]
+    return Dataset(source=Path("daily"), events=make_log(rows), items=None, users=None, fingerprint="daily")
+
+
+def bought(events: EventLog, start: int, end: int) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for user, item, t in zip(
+        events.user_ids.tolist(), events.item_ids.tolist(), events.timestamps.tolist(), strict=True
+    ):
+        if start <= t < end:
+            out.setdefault(user, set()).add(item)
+    return out
+
+
+def test_a_small_shop_gets_earlier_windows_whose_probes_never_see_their_targets() -> None:
+    shop = daily_shop(30, late=5)
+    events = shop.events
+    windows = validation_windows(shop, events, CONFIG, QUICK)
+    assert len(windows) == MAX_WINDOWS  # 30 customers a window: far from VALIDATION_GROUPS
+    ends = [int(events.timestamps.max()) + 1] + [w.now for w in windows[:-1]]
+    for window, end in zip(windows, ends, strict=True):
+        assert window.now < end
+        before = events.timestamps < window.now
+        # The probe was fitted on exactly the events before its cut: no history, customer or count after it.
+        assert window.bundle.manifest.counts["events"] == int(before.sum())
+        assert int(window.bundle["history_times"].max()) < window.now
+        assert set(window.bundle["user_ids"].tolist()) == set(events.user_ids[before].tolist())
+        # Its targets are what those customers bought from its cut to the next later one, nothing else.
+        known = set(events.user_ids[before].tolist())
+        expected = {u: items for u, items in bought(events, window.now, end).items() if u in known}
+        assert window.targets == expected
+    # A customer who starts in the final fifth is judged in the newest window only, and known to no earlier probe.
+    assert "c034" in windows[0].targets and "c034" in windows[0].bundle["user_ids"]
+    assert all("c034" not in w.targets and "c034" not in w.bundle["user_ids"] for w in windows[1:])
+
+
+def test_a_shop_with_enough_validation_customers_keeps_one_window() -> None:
+    shop = daily_shop(VALIDATION_GROUPS, days=20)
+    windows = validation_windows(shop, shop.events, CONFIG, QUICK)
+    assert len(windows) == 1 and len(windows[0].targets) == VALIDATION_GROUPS
+
+
+def test_the_fallback_only_when_every_window_together_has_too_few_groups() -> None:
+    assert MAX_WINDOWS * 4 < MIN_VALIDATION_USERS <= MAX_WINDOWS * 6
+    few = daily_shop(4)
+    assert validation_windows(few, few.events, CONFIG, QUICK) == []
+    pooled = daily_shop(6)  # fewer than MIN_VALIDATION_USERS in any one window, enough together
+    assert MIN_VALIDATION_USERS > 6 and len(validation_windows(pooled, pooled.events, CONFIG, QUICK)) == MAX_WINDOWS
