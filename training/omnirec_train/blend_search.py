@@ -37,8 +37,19 @@ START = {
     "repeat_threshold": 0.1,
 }
 # Coordinate search stalls where one weight only pays once another has moved (frequency can overtake a
-# heavy recency weight only when that weight drops): a second start led by frequency instead of recency.
-STARTS = (START, {**START, "w_history": 0.0, "w_frequency": 1.0})
+# heavy recency weight only when that weight drops): a second start led by frequency instead of recency,
+# and a third that is buy-again (omnirec_train.baselines.OwnHistory): the customer's own items, every one
+# kept, then channel popularity filling the list (the heaviest history weight over the lightest popularity
+# one; the model and co-occurrence off). From START the search must drop two weights at once to get there.
+BUY_AGAIN = {
+    "w_model": 0.0,
+    "w_history": WEIGHT_GRID["w_history"][-1],
+    "w_cooccurrence": 0.0,
+    "w_popularity": WEIGHT_GRID["w_popularity"][1],
+    "w_frequency": 0.0,
+    "repeat_threshold": 0.0,
+}
+STARTS = (START, {**START, "w_history": 0.0, "w_frequency": 1.0}, BUY_AGAIN)
 PASSES = 3
 BLEND_NAMES = ("w_model", "w_history", "w_cooccurrence", "w_popularity")
 # Blend weights beyond the four RankerParams fields: point name -> FEATURES column.

@@ -13,6 +13,8 @@ from omnirec.bundle import ModelBundle, RankerParams
 from omnirec.scoring import Catalog
 from omnirec.scoring.ranker import FEATURES, feature_weights
 from omnirec_train.blend_search import (
+    BUY_AGAIN,
+    STARTS,
     WEIGHT_GRID,
     BlendProblem,
     blend_vector,
@@ -172,3 +174,24 @@ def test_choose_ranker_tries_the_frequency_led_start() -> None:
     choice = choose_ranker([ValidationWindow.of(bundle, targets, NOW)], k=K)
     assert choice.kind == "blend" and choice.metrics[f"validation_ndcg@{K}_in_sample"] == pytest.approx(1.0)
     assert "frequency" in choice.params.feature_names
+
+
+def test_the_buy_again_start_ranks_own_items_first_then_channel_popularity() -> None:
+    """BUY_AGAIN is omnirec_train.baselines.OwnHistory's order: every history candidate ahead of every other
+    candidate, and the others (the fill) by popularity alone."""
+    bundle, users, _ = setup()
+    catalog = Catalog.from_bundle(with_params(bundle, repeat_threshold=0.0))
+    comps = collect_components(catalog, bundle, users, NOW, K)
+    history, popularity = FEATURES.index("history"), FEATURES.index("popularity")
+    assert BUY_AGAIN in STARTS
+    owners = 0
+    for comp in comps:
+        matrix, kept = comp.components.matrix, comp.purchased_rate >= BUY_AGAIN["repeat_threshold"]
+        assert kept.all()  # buy-again drops nothing the customer bought
+        order = np.argsort(-(matrix @ blend_vector(BUY_AGAIN)), kind="stable")
+        own = matrix[order, history] > 0
+        owners += bool(own.any())
+        assert not (np.diff(own.astype(int)) > 0).any()  # no own item after another item
+        fill = matrix[order[~own], popularity]
+        assert (np.diff(fill) <= 0).all()
+    assert owners == len(comps)
