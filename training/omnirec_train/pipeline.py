@@ -1,14 +1,15 @@
 """train_bundle: choose the ranker on validation windows, refit the model on all data, save the bundle.
 
-The first fits (one probe per validation window, each on the events before its own cut) only serve to
-choose RankerParams; the shipped model is then refitted on every event, so the newest behaviour
-(what customers bought last week) is in the bundle. Window 0 is the training period's last
-`validation_fraction` (by time); earlier windows of the same share are added, rolling the cut back, until
-the (customer, window) groups reach VALIDATION_GROUPS or there are MAX_WINDOWS of them (and no probe sees
-less than 1 - OLDEST_CUT of the events): a large shop keeps one window and its training cost, a small shop
-chooses its blend on three to four times more evidence. The ranker transfers because its features are the
-customer's own shares, counts, decays and days, components scaled to [0, 1] per request, and raw model
-scores of a model fitted the same way on a little less data.
+The first fits (one probe per validation window, each on the events before its own cut) only serve to choose
+RankerParams; the shipped model is then refitted on every event, so the newest behaviour (what customers
+bought last week) is in the bundle. Window 0 is the training period's last `validation_fraction` (by time); an
+earlier window of the same share is added, rolling the cut back, while the (customer, window) groups are fewer
+than VALIDATION_GROUPS, up to MAX_WINDOWS windows (and no probe sees less than 1 - OLDEST_CUT of the events):
+a large shop keeps one window and its training cost, a small shop chooses its blend on about twice the
+evidence, and a shop with fewer than MIN_VALIDATION_USERS customers in its last window can still search its
+blend instead of shipping FALLBACK_PARAMS. The ranker transfers because its features are the customer's own
+shares, counts, decays and days, components scaled to [0, 1] per request, and raw model scores of a model
+fitted the same way on a little less data.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ BLEND_K = 10
 MIN_VALIDATION_USERS = 20
 # The window rule: add earlier windows until this many (customer, window) groups, the count at which the
 # trees are tried, at most MAX_WINDOWS windows, the oldest cut leaving at least 1 - OLDEST_CUT of the events.
+# Three or four windows measured worse than two on 12 small shops (benchmarks/RESULTS.md, "Quality, round 3"):
+# a probe fitted on half the events chooses a blend for a younger shop than the one that ships.
 VALIDATION_GROUPS = MIN_TREE_CUSTOMERS
-MAX_WINDOWS = 4
+MAX_WINDOWS = 2
 OLDEST_CUT = 0.6
 
 Log = Callable[[str], None]

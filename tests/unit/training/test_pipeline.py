@@ -66,8 +66,9 @@ def test_a_shop_with_enough_validation_customers_keeps_one_window() -> None:
 
 
 def test_the_fallback_only_when_every_window_together_has_too_few_groups() -> None:
-    assert MAX_WINDOWS * 4 < MIN_VALIDATION_USERS <= MAX_WINDOWS * 6
-    few = daily_shop(4)
+    assert MAX_WINDOWS > 1
+    per_window = MIN_VALIDATION_USERS // MAX_WINDOWS + 1  # too few in one window, enough in all together
+    few = daily_shop(per_window - 2)
     assert validation_windows(few, few.events, CONFIG, QUICK) == []
-    pooled = daily_shop(6)  # fewer than MIN_VALIDATION_USERS in any one window, enough together
-    assert MIN_VALIDATION_USERS > 6 and len(validation_windows(pooled, pooled.events, CONFIG, QUICK)) == MAX_WINDOWS
+    pooled = daily_shop(per_window)
+    assert len(validation_windows(pooled, pooled.events, CONFIG, QUICK)) == MAX_WINDOWS
