@@ -2,14 +2,17 @@
 
 The first fits (one probe per validation window, each on the events before its own cut) only serve to choose
 RankerParams; the shipped model is then refitted on every event, so the newest behaviour (what customers
-bought last week) is in the bundle. Window 0 is the training period's last `validation_fraction` (by time); an
-earlier window of the same share is added, rolling the cut back, while the (customer, window) groups are fewer
-than VALIDATION_GROUPS, up to MAX_WINDOWS windows (and no probe sees less than 1 - OLDEST_CUT of the events):
-a large shop keeps one window and its training cost, a small shop chooses its blend on about twice the
-evidence, and a shop with fewer than MIN_VALIDATION_USERS customers in its last window can still search its
-blend instead of shipping FALLBACK_PARAMS. The ranker transfers because its features are the customer's own
-shares, counts, decays and days, components scaled to [0, 1] per request, and raw model scores of a model
-fitted the same way on a little less data.
+bought last week) is in the bundle. Window 0 is the training period's last `validation_fraction` (by time).
+Only when it holds fewer than VALIDATION_GROUPS customers with later purchases (where one window would ship
+the untuned FALLBACK_PARAMS) are earlier windows of the same share added, rolling the cut back, until the
+(customer, window) groups reach VALIDATION_GROUPS or there are MAX_WINDOWS of them, no probe seeing less than
+1 - OLDEST_CUT of the events; the ranker choice then ships the searched blend only if it also holds forward in
+time (omnirec_train.ranker_fit). Shops with enough customers in their last window keep one window, its
+choice and its training cost: pooling earlier windows for them measured as noise (two windows: +0.5 % NDCG
+on average over 12 small shops, -1.2 % on uci-online-retail; three or four: -0.0 % and -0.1 %, -2.3 % at
+worst; benchmarks/RESULTS.md, "Quality, round 3"), while a shop below the bar gained up to +185 %. The
+ranker transfers because its features are the customer's own shares, counts, decays and days, components
+scaled to [0, 1] per request, and raw model scores of a model fitted the same way on a little less data.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from omnirec.scoring import Catalog
 from omnirec.scoring.search_config import DEFAULT_SEARCH, SearchConfig
 from omnirec.training_config import TrainingConfig
 from omnirec_train.bundle_builder import BuildOptions, build_bundle
-from omnirec_train.ranker_fit import MIN_TREE_CUSTOMERS, choose_ranker
+from omnirec_train.ranker_fit import choose_ranker
 from omnirec_train.split import rolling_splits
 from omnirec_train.validation_pool import ValidationWindow
 
@@ -34,12 +37,10 @@ FALLBACK_PARAMS = RankerParams(w_model=1.0, w_history=1.0, w_cooccurrence=0.5, w
 BLEND_K = 10
 # Fewer validation groups than this is noise, not evidence: keep the fallback blend.
 MIN_VALIDATION_USERS = 20
-# The window rule: add earlier windows until this many (customer, window) groups, the count at which the
-# trees are tried, at most MAX_WINDOWS windows, the oldest cut leaving at least 1 - OLDEST_CUT of the events.
-# Three or four windows measured worse than two on 12 small shops (benchmarks/RESULTS.md, "Quality, round 3"):
-# a probe fitted on half the events chooses a blend for a younger shop than the one that ships.
-VALIDATION_GROUPS = MIN_TREE_CUSTOMERS
-MAX_WINDOWS = 2
+# The window rule (module docstring): earlier windows only until the groups reach the bar one window must
+# pass, at most four windows (five customers a window suffice), the oldest cut leaving 40 % of the events.
+VALIDATION_GROUPS = MIN_VALIDATION_USERS
+MAX_WINDOWS = 4
 OLDEST_CUT = 0.6
 
 Log = Callable[[str], None]

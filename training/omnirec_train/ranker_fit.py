@@ -9,8 +9,11 @@ their number of rounds, so it is a little optimistic, while the blend never saw 
 trees are then refitted on every group with the rounds early stopping chose. Shops with fewer than
 MIN_TREE_CUSTOMERS distinct validation customers keep the blend, searched on all their groups: a learned
 reranker on a few hundred customers measured as noise, and a customer counted twice (two windows) is not twice
-the evidence (trees on such pools lost 0.6-3 % on a 10 % customer sample of `omnirec sample-data`). Nothing is
-tuned per dataset: the grids and the tree configuration are fixed.
+the evidence (trees on such pools lost 0.6-3 % on a 10 % customer sample of `omnirec sample-data`). When
+several windows were pooled (the newest one alone was too thin), the blend ships only if a blend searched on
+the earlier windows beats the start (FALLBACK_PARAMS) on the newest window's groups with a paired bootstrap
+interval above zero; else the start ships. Nothing is tuned per dataset: the grids and the tree configuration
+are fixed.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ import numpy as np
 from omnirec.bundle.format import RankerParams, TreeEnsemble
 from omnirec.scoring.ranker import FEATURES
 from omnirec_train.blend_search import STARTS, BlendProblem, blend_vector, coordinate_search, params_of_point
+from omnirec_train.ranker_eval import UserComponents
 from omnirec_train.ranking_data import RankingData
 from omnirec_train.tree_ranker import GroupedRows, fit_trees, predict
+from omnirec_train.uncertainty import Interval, compare
 from omnirec_train.validation_pool import ValidationPool, ValidationWindow
 
 MIN_TREE_CUSTOMERS = 200  # fewer distinct validation customers (in all windows together): the blend ships
@@ -89,11 +94,23 @@ def choose_ranker(
         blends[best_half] = (*blends[best_half][:2], spent, blends[best_half][3])
     blend_score, blend_params, _, _ = max(blends.values(), key=lambda b: b[0])
     tried = sum(b[2] for b in blends.values())
-    pooled = {
+    pooled: dict[str, Any] = {
         "validation_users": pool.n_customers,
         "validation_groups": len(pool),
         "validation_windows": pool.n_windows,
     }
+    if small and pool.n_windows > 1:
+        forward = _forward_check(pool, blend_params.history_half_life_days, k)
+        pooled.update(
+            {
+                f"forward_ndcg@{k}_blend": round(forward.ours, 5),
+                f"forward_ndcg@{k}_start": round(forward.theirs, 5),
+                "forward_difference_low": round(forward.difference.low, 5),
+            }
+        )
+        if forward.difference.low <= 0.0:
+            say("ranker: a blend searched on the earlier windows is not surely better on the newest: fallback")
+            return RankerChoice(base, "blend", {"ranker": "fallback", **pooled})
     if small:
         say(f"ranker: {pool.n_customers} validation customers (< {MIN_TREE_CUSTOMERS}): the blend ships")
         facts = {
@@ -134,6 +151,37 @@ def choose_ranker(
     # The trees' features use the catalogue's own half-life; the blend of that half-life names the sources.
     params = msgspec.structs.replace(blends[base.history_half_life_days][1], repeat_threshold=threshold, trees=ensemble)
     return RankerChoice(params, "trees", metrics)
+
+
+@dataclass(frozen=True)
+class ForwardCheck:
+    ours: float  # mean NDCG@k on the newest window of the blend searched on the earlier ones
+    theirs: float  # the same for the start (FALLBACK_PARAMS)
+    difference: Interval  # paired bootstrap interval of ours - theirs over the newest window's groups
+
+
+def _forward_check(pool: ValidationPool, half_life: float, k: int) -> ForwardCheck:
+    """The blend searched on the earlier windows' groups against the start, judged on the newest window's.
+
+    Windows are pooled when the newest one alone is too thin to search on, and a blend searched on 20-odd
+    groups can be far worse than the untuned start (FALLBACK_PARAMS): it ships only when it beats the start
+    forward in time, the deployment's own direction, by more than the newest window's noise.
+    """
+    newest = [w == 0 for w, _ in pool.groups]
+    found = pool.components(half_life)
+    older = [c for c, new in zip(found, newest, strict=True) if not new]
+    point, _, _ = coordinate_search(BlendProblem(older, pool.targets, k))
+    start_half = pool.windows[0].catalog.params.history_half_life_days
+    at_start = [c for c, new in zip(pool.components(start_half), newest, strict=True) if new]
+    ours = _each(pool, [c for c, new in zip(found, newest, strict=True) if new], point, k)
+    theirs = _each(pool, at_start, STARTS[0], k)
+    return ForwardCheck(float(ours.mean()), float(theirs.mean()), compare(ours, theirs).difference)
+
+
+def _each(pool: ValidationPool, comps: Sequence[UserComponents], point: Mapping[str, float], k: int) -> np.ndarray:
+    """NDCG@k of each group ranked by the blend `point`."""
+    weights = blend_vector(point)
+    return np.array([BlendProblem([c], pool.targets, k).ndcg(weights, point["repeat_threshold"]) for c in comps])
 
 
 def _refit(data: RankingData, rounds: int, seed: int) -> TreeEnsemble:

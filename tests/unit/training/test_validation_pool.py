@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from bundle_factory import make_bundle
-from omnirec_train.blend_search import BlendProblem, coordinate_search
 from omnirec_train.ranker_eval import collect_components
-from omnirec_train.ranker_fit import MIN_TREE_CUSTOMERS, choose_ranker
 from omnirec_train.validation_pool import HOLDOUT_EVERY, ValidationPool, ValidationWindow
 
 NOW = 1_800_000_000
@@ -60,31 +57,7 @@ def test_groups_are_scored_with_their_own_windows_probe_and_cut() -> None:
         np.testing.assert_array_equal(mine.components.matrix, expected.components.matrix)
 
 
-def test_the_choice_searches_the_blend_on_every_windows_groups() -> None:
-    windows = two_windows()
-    choice = choose_ranker(windows, k=K)
-    pool = ValidationPool(windows, K, cap=1000, seed=0)
-    half = choice.params.history_half_life_days
-    _, best, _ = coordinate_search(BlendProblem(pool.components(half), pool.targets, K))
-    assert choice.metrics["validation_groups"] == 17 and choice.metrics["validation_windows"] == 2
-    assert choice.metrics["validation_users"] == 12
-    assert choice.metrics[f"validation_ndcg@{K}_in_sample"] == pytest.approx(best, abs=1e-5)
-
-
 def test_a_capped_pool_keeps_a_seeded_sample_of_groups() -> None:
     first = ValidationPool(two_windows(), K, cap=6, seed=4)
     again = ValidationPool(two_windows(), K, cap=6, seed=4)
     assert len(first) == 6 and first.keys == again.keys
-
-
-def test_trees_need_distinct_customers_not_groups() -> None:
-    """MIN_TREE_CUSTOMERS counts customers: the same customers in two windows stay a small shop (the blend,
-    searched in-sample on every group)."""
-    bundle = make_bundle(n_items=40, n_users=MIN_TREE_CUSTOMERS // 2 + 10, seed=6)
-    rng = np.random.default_rng(2)
-    users = bundle["user_ids"].tolist()
-    targets = {u: set(rng.choice(bundle["item_ids"], 3, replace=False).tolist()) for u in users}
-    windows = [ValidationWindow.of(bundle, targets, NOW), ValidationWindow.of(bundle, targets, NOW - 30 * DAY)]
-    choice = choose_ranker(windows, k=K)
-    assert choice.metrics["validation_groups"] >= MIN_TREE_CUSTOMERS > choice.metrics["validation_users"]
-    assert choice.kind == "blend" and f"validation_ndcg@{K}_in_sample" in choice.metrics
