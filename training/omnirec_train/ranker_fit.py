@@ -64,7 +64,8 @@ def choose_ranker(
     say = log or (lambda _: None)
     pool = ValidationPool(windows, k, MAX_VALIDATION_CUSTOMERS, seed)
     target_idx = pool.targets
-    say(f"ranker: candidates and features of {len(pool)} validation groups ({pool.n_windows} windows)")
+    windows_said = f"{pool.n_windows} window" + ("s" if pool.n_windows != 1 else "")
+    say(f"ranker: candidates and features of {len(pool)} validation groups ({windows_said})")
     base = windows[0].catalog.params
     comps = pool.components(base.history_half_life_days)
     small = pool.n_customers < MIN_TREE_CUSTOMERS
