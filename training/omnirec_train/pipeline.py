@@ -7,12 +7,12 @@ Only when it holds fewer than VALIDATION_GROUPS customers with later purchases (
 the untuned FALLBACK_PARAMS) are earlier windows of the same share added, rolling the cut back, until the
 (customer, window) groups reach VALIDATION_GROUPS or there are MAX_WINDOWS of them, no probe seeing less than
 1 - OLDEST_CUT of the events; the ranker choice then ships the searched blend only if it also holds forward in
-time (omnirec_train.ranker_fit). Shops with enough customers in their last window keep one window, its
-choice and its training cost: pooling earlier windows for them measured as noise (two windows: +0.5 % NDCG
-on average over 12 small shops, -1.2 % on uci-online-retail; three or four: -0.0 % and -0.1 %, -2.3 % at
-worst; benchmarks/RESULTS.md, "Quality, round 3"), while a shop below the bar gained up to +185 %. The
-ranker transfers because its features are the customer's own shares, counts, decays and days, components
-scaled to [0, 1] per request, and raw model scores of a model fitted the same way on a little less data.
+time (omnirec_train.ranker_fit). Shops with enough customers in their last window keep one window, its choice
+and its training cost: pooling earlier windows for them measured as noise (two windows: +0.3 % NDCG on average
+over 13 small shops, -1.2 % on uci-online-retail; three or four: +0.0 % and -0.1 %, -2.3 % at worst;
+benchmarks/RESULTS.md, "Quality, round 3"), while a shop below the bar gained up to +185 %. The ranker
+transfers because its features are the customer's own shares, counts, decays and days, components scaled to
+[0, 1] per request, and raw model scores of a model fitted the same way on a little less data.
 """
 
 from __future__ import annotations
