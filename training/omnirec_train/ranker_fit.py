@@ -64,8 +64,8 @@ def choose_ranker(
     say = log or (lambda _: None)
     pool = ValidationPool(windows, k, MAX_VALIDATION_CUSTOMERS, seed)
     target_idx = pool.targets
-    windows_said = f"{pool.n_windows} window" + ("s" if pool.n_windows != 1 else "")
-    say(f"ranker: candidates and features of {len(pool)} validation groups ({windows_said})")
+    windows_said = f"{len(pool)} groups, {pool.n_windows} window" + ("s" if pool.n_windows != 1 else "")
+    say(f"ranker: candidates and features of {pool.n_customers} validation customers ({windows_said})")
     base = windows[0].catalog.params
     comps = pool.components(base.history_half_life_days)
     small = pool.n_customers < MIN_TREE_CUSTOMERS
