@@ -61,3 +61,10 @@ def test_a_capped_pool_keeps_a_seeded_sample_of_groups() -> None:
     first = ValidationPool(two_windows(), K, cap=6, seed=4)
     again = ValidationPool(two_windows(), K, cap=6, seed=4)
     assert len(first) == 6 and first.keys == again.keys
+
+
+def test_one_window_is_keyed_and_held_out_by_customer_position_as_before_pooling() -> None:
+    window = two_windows()[0]
+    pool = ValidationPool([window], K, cap=1000, seed=0)
+    assert pool.keys == sorted(window.targets) and pool.n_windows == 1
+    assert pool.held_out.tolist() == [i % HOLDOUT_EVERY == 0 for i in range(len(pool))]
