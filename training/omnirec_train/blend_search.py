@@ -97,6 +97,15 @@ def blend_vector(point: Mapping[str, float]) -> np.ndarray:
     return weights
 
 
+def point_of_params(params: RankerParams) -> dict[str, float]:
+    """The search point of a four-weight blend (the inverse of params_of_point for params without named
+    weights): how the forward check scores the fallback the trainer would ship instead."""
+    if params.feature_names or params.trees is not None:
+        raise ValueError("point_of_params takes a four-weight blend, not named weights or trees")
+    weights = {name: float(getattr(params, name)) for name in BLEND_NAMES}
+    return {**weights, **dict.fromkeys(EXTRA_WEIGHTS, 0.0), "repeat_threshold": params.repeat_threshold}
+
+
 def params_of_point(params: RankerParams, point: Mapping[str, float]) -> RankerParams:
     """params with the blend of `point`: the four w_* fields, and the named linear form when an extra
     weight (w_frequency) is used, so bundles without one stay exactly as before."""

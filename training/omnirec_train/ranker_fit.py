@@ -11,9 +11,10 @@ MIN_TREE_CUSTOMERS distinct validation customers keep the blend, searched on all
 reranker on a few hundred customers measured as noise, and a customer counted twice (two windows) is not twice
 the evidence (trees on such pools lost 0.6-3 % on a 10 % customer sample of `omnirec sample-data`). When
 several windows were pooled (the newest one alone was too thin), the blend ships only if a blend searched on
-the earlier windows beats the start (FALLBACK_PARAMS) on the newest window's groups with a paired bootstrap
-interval above zero; else the start ships. Nothing is tuned per dataset: the grids and the tree configuration
-are fixed.
+the earlier windows beats the fallback on the newest window's groups with a paired bootstrap interval above
+zero; else the fallback ships. The fallback is the windows' own params (the pipeline fits its probes with
+omnirec_train.pipeline.FALLBACK_PARAMS), so the check compares against exactly what ships when it fails.
+Nothing is tuned per dataset: the grids and the tree configuration are fixed.
 """
 
 from __future__ import annotations
@@ -27,7 +28,14 @@ import numpy as np
 
 from omnirec.bundle.format import RankerParams, TreeEnsemble
 from omnirec.scoring.ranker import FEATURES
-from omnirec_train.blend_search import STARTS, BlendProblem, blend_vector, coordinate_search, params_of_point
+from omnirec_train.blend_search import (
+    STARTS,
+    BlendProblem,
+    blend_vector,
+    coordinate_search,
+    params_of_point,
+    point_of_params,
+)
 from omnirec_train.ranker_eval import UserComponents
 from omnirec_train.ranking_data import RankingData
 from omnirec_train.tree_ranker import GroupedRows, fit_trees, predict
@@ -60,7 +68,8 @@ def choose_ranker(
     windows: Sequence[ValidationWindow], *, k: int = 10, seed: int = 42, log: Log | None = None
 ) -> RankerChoice:
     """The ranker to ship, chosen on the pooled (customer, window) groups of these validation windows (newest
-    first; the first window's catalogue gives the trees' half-life and the blend's other parameters)."""
+    first; the first window's catalogue gives the trees' half-life, the blend's other parameters and the
+    fallback: its params ship when the pooled windows' blend does not hold forward)."""
     say = log or (lambda _: None)
     pool = ValidationPool(windows, k, MAX_VALIDATION_CUSTOMERS, seed)
     target_idx = pool.targets
@@ -101,7 +110,7 @@ def choose_ranker(
         "validation_windows": pool.n_windows,
     }
     if small and pool.n_windows > 1:
-        forward = _forward_check(pool, blend_params.history_half_life_days, k)
+        forward = _forward_check(pool, blend_params.history_half_life_days, k, base)
         pooled.update(
             {
                 f"forward_ndcg@{k}_blend": round(forward.ours, 5),
@@ -157,25 +166,24 @@ def choose_ranker(
 @dataclass(frozen=True)
 class ForwardCheck:
     ours: float  # mean NDCG@k on the newest window of the blend searched on the earlier ones
-    theirs: float  # the same for the start (FALLBACK_PARAMS)
+    theirs: float  # the same for the fallback (the windows' params: FALLBACK_PARAMS in the pipeline)
     difference: Interval  # paired bootstrap interval of ours - theirs over the newest window's groups
 
 
-def _forward_check(pool: ValidationPool, half_life: float, k: int) -> ForwardCheck:
-    """The blend searched on the earlier windows' groups against the start, judged on the newest window's.
+def _forward_check(pool: ValidationPool, half_life: float, k: int, fallback: RankerParams) -> ForwardCheck:
+    """The blend searched on the earlier windows' groups against `fallback`, judged on the newest window's.
 
     Windows are pooled when the newest one alone is too thin to search on, and a blend searched on 20-odd
-    groups can be far worse than the untuned start (FALLBACK_PARAMS): it ships only when it beats the start
-    forward in time, the deployment's own direction, by more than the newest window's noise.
+    groups can be far worse than the untuned fallback (FALLBACK_PARAMS): it ships only when it beats the
+    fallback forward in time, the deployment's own direction, by more than the newest window's noise.
     """
     newest = [w == 0 for w, _ in pool.groups]
     found = pool.components(half_life)
     older = [c for c, new in zip(found, newest, strict=True) if not new]
     point, _, _ = coordinate_search(BlendProblem(older, pool.targets, k))
-    start_half = pool.windows[0].catalog.params.history_half_life_days
-    at_start = [c for c, new in zip(pool.components(start_half), newest, strict=True) if new]
+    at_fallback = [c for c, new in zip(pool.components(fallback.history_half_life_days), newest, strict=True) if new]
     ours = _each(pool, [c for c, new in zip(found, newest, strict=True) if new], point, k)
-    theirs = _each(pool, at_start, STARTS[0], k)
+    theirs = _each(pool, at_fallback, point_of_params(fallback), k)
     return ForwardCheck(float(ours.mean()), float(theirs.mean()), compare(ours, theirs).difference)
 
 

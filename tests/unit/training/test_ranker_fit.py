@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import msgspec
 import numpy as np
 import pytest
-from test_blend_search import NOW, steady_favourites_bundle
+from test_blend_search import NOW, steady_favourites_bundle, with_params
+from test_pipeline import favourite_shop
 
 from bundle_factory import make_bundle
-from omnirec_train.blend_search import BlendProblem, coordinate_search
+from omnirec_train.blend_search import START, BlendProblem, coordinate_search
+from omnirec_train.pipeline import FALLBACK_PARAMS
+from omnirec_train.ranker_eval import rank_users
 from omnirec_train.ranker_fit import MIN_TREE_CUSTOMERS, choose_ranker
 from omnirec_train.validation_pool import ValidationPool, ValidationWindow
 
@@ -28,8 +32,10 @@ def test_trees_need_distinct_customers_not_groups() -> None:
 
 def favourite_windows(newest_wants_favourite: bool) -> list[ValidationWindow]:
     """Two windows of the steady-favourites shop: the older one's customers buy their favourite (frequency finds
-    it, the recency-led start does not); the newest one's buy the favourite too, or their recent item."""
+    it, the recency-led fallback does not); the newest one's buy the favourite too, or their recent item. The
+    probes carry FALLBACK_PARAMS, as the pipeline fits them."""
     bundle, favourites = steady_favourites_bundle()
+    bundle = with_params(bundle, **msgspec.structs.asdict(FALLBACK_PARAMS))
     recent = {u: {str(bundle["item_ids"][i % 40])} for i, u in enumerate(bundle["user_ids"].tolist())}
     newest = favourites if newest_wants_favourite else recent
     return [ValidationWindow.of(bundle, newest, NOW), ValidationWindow.of(bundle, favourites, NOW - DAY)]
@@ -67,3 +73,21 @@ def test_a_forward_gain_within_the_newest_windows_noise_keeps_the_start() -> Non
     choice = choose_ranker(windows, k=K)
     assert choice.metrics[f"forward_ndcg@{K}_blend"] > choice.metrics[f"forward_ndcg@{K}_start"]
     assert choice.metrics["forward_difference_low"] <= 0.0 and choice.metrics["ranker"] == "fallback"
+
+
+def test_the_forward_check_compares_against_the_fallback_the_pipeline_ships() -> None:
+    """The newest window's customers buy exactly the fallback's (FALLBACK_PARAMS) top K: the check's fallback
+    score is 1 whatever the recency-led search start (blend_search.START) would have scored."""
+    bundle, favourites = favourite_shop()
+    bundle = with_params(bundle, **msgspec.structs.asdict(FALLBACK_PARAMS))
+    users = sorted(favourites)
+    shipped = rank_users(bundle, users, NOW, K)
+    start = rank_users(with_params(bundle, **{n: v for n, v in START.items() if n != "w_frequency"}), users, NOW, K)
+    assert shipped != start  # the two blends disagree here, so the score below tells them apart
+    newest = {u: set(top) for u, top in zip(users, shipped, strict=True)}
+    older = {u: {item} for u, item in favourites.items()}
+    windows = [ValidationWindow.of(bundle, newest, NOW), ValidationWindow.of(bundle, older, NOW - DAY)]
+    choice = choose_ranker(windows, k=K)
+    assert choice.metrics[f"forward_ndcg@{K}_start"] == pytest.approx(1.0)
+    if choice.metrics["ranker"] == "fallback":
+        assert choice.params == FALLBACK_PARAMS
