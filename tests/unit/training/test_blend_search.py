@@ -20,6 +20,7 @@ from omnirec_train.blend_search import (
     blend_vector,
     coordinate_search,
     params_of_point,
+    point_of_params,
 )
 from omnirec_train.metrics import ndcg_at_k
 from omnirec_train.ranker_eval import collect_components, rank_users
@@ -167,6 +168,15 @@ def test_a_blend_without_extra_weights_keeps_the_four_field_form() -> None:
         RankerParams(feature_names=("model",), feature_weights=(1.0,)), {**point, "repeat_threshold": 0.2}
     )
     assert params.feature_names == () and params.w_history == 2.0 and params.repeat_threshold == 0.2
+
+
+def test_a_four_weight_blend_and_its_point_convert_both_ways() -> None:
+    params = RankerParams(w_model=0.5, w_history=2.0, w_cooccurrence=0.25, w_popularity=0.1, repeat_threshold=0.01)
+    point = point_of_params(params)
+    assert point["w_frequency"] == 0.0 and point["repeat_threshold"] == 0.01
+    assert params_of_point(params, point) == params
+    with pytest.raises(ValueError, match="four-weight"):
+        point_of_params(RankerParams(feature_names=("model",), feature_weights=(1.0,)))
 
 
 def test_choose_ranker_tries_the_frequency_led_start() -> None:
