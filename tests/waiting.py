@@ -2,11 +2,14 @@
 
 The deadline is generous (a loaded 2-core machine may take seconds for what a quiet one does at once):
 a test waits only as long as the condition takes, and one that never holds fails with a clear message.
+`interrupt` stops a served process the same way: Ctrl-C, then kill only past the deadline.
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -49,3 +52,13 @@ async def eventually(
         if time.monotonic() >= deadline:
             raise _failure(message, timeout, value)
         await asyncio.sleep(interval)
+
+
+def interrupt(proc: subprocess.Popen[bytes], timeout: float = DEADLINE_S) -> None:
+    """Stop a server as Ctrl-C does (SIGINT) and wait for it; kill it if it has not exited by the deadline."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

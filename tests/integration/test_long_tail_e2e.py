@@ -7,7 +7,6 @@ crashed in hnswlib (`Cannot return the results in a contiguous 2D array`) and th
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api_client import NOW, api_settings, app_client, headers
+from cli_export import export_lists
 from long_tail_data import LONG_TAIL_ITEMS, write_long_tail_folder
 from omnirec.batch.recommendations import BundleRecommender
 from omnirec.bundle import load_bundle
@@ -67,13 +67,8 @@ def test_export_writes_every_customer_with_the_configured_search(
 ) -> None:
     folder, bundle = trained
     users = [*bundle["user_ids"][:200].tolist(), "never-seen"]
-    (tmp_path / "users.txt").write_text("\n".join(users) + "\n")
-    out = tmp_path / "recs.jsonl"
-    args = ["export", "recommendations", "--model", str(folder / "models"), "--users", str(tmp_path / "users.txt")]
-    result = CliRunner().invoke(app, [*args, "--out", str(out), "--k", "10", "--channel", "web"], env=ENV)
-    assert result.exit_code == 0, result.output
+    result, lines = export_lists(folder / "models", users, tmp_path, "--k", "10", "--channel", "web", env=ENV)
     assert "building the HNSW index of 60,000 items" in result.output  # the threshold came from the settings
-    lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [line["user_id"] for line in lines] == users
     for line in lines:
         ids = [item["item_id"] for item in line["items"]]

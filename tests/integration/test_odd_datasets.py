@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli_export import export_lists
 from omnirec.cli.main import app
 
 KINDS = ("view", "add_to_cart", "wishlist", "purchase", "return")
@@ -79,15 +80,7 @@ def test_any_small_dataset_trains_exports_and_evaluates(seed: int, tmp_path: Pat
     known_items = {line.split(",")[1] for line in files["events.csv"].splitlines()[1:]}
     if "items.csv" in files:
         known_items |= {line.split(",")[0] for line in files["items.csv"].splitlines()[1:]}
-    users = root / "users.txt"
-    users.write_text("u0\nnever-seen-customer\n")
-    out = root / "recs.jsonl"
-    exported = runner.invoke(
-        app,
-        ["export", "recommendations", "--model", str(root / "models"), "--users", str(users), "--out", str(out)],
-    )
-    assert exported.exit_code == 0, exported.output
-    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    _, lines = export_lists(root / "models", ["u0", "never-seen-customer"], root)
     assert [line["user_id"] for line in lines] == ["u0", "never-seen-customer"]
     for line in lines:
         ids = [entry["item_id"] for entry in line["items"]]

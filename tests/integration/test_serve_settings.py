@@ -5,7 +5,6 @@ Redis password; the store factory passes that password to a real redis-server th
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import stat
 import subprocess
@@ -25,7 +24,7 @@ from omnirec.errors import StoreUnavailable
 from omnirec.settings import Settings
 from omnirec.store.factory import open_store
 from redis_servers import RedisServer, free_port
-from waiting import wait_until
+from waiting import interrupt, wait_until
 
 PASSWORD = "serve-settings-Passw0rd"
 Exec = tuple[list[str], dict[str, str]]
@@ -173,11 +172,6 @@ def test_a_real_serve_of_a_model_reaches_its_worker_and_cleans_up(server: str, t
         served = Settings.load(private / "settings.json", environ={})
         assert served.serve_model == str(bundle) and served.key_prefix == "not-default"
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        interrupt(proc)
     assert not list(tmp.iterdir()), "serve left its settings file or metrics directory behind"
     assert PASSWORD not in log.read_text(errors="replace")

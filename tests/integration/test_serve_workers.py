@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -33,7 +32,7 @@ from deploy_files import dockerfile_stages
 from omnirec.publishing import publish_bundle
 from omnirec.store.factory import open_store
 from redis_servers import RedisServer, free_port
-from waiting import wait_until
+from waiting import interrupt, wait_until
 
 LIMIT = 5
 ROUNDS = 12  # fresh-key rounds of the rate-limit test: on a busy machine one worker may take a whole round
@@ -126,12 +125,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         _wait(lambda: _ready(base), "not ready", log)
         yield Server(base, tmp, log)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        interrupt(proc)
         redis.stop()
     assert not list(tmp.glob("omnirec-metrics-*")), "serve left its metrics directory behind"
     assert not list(tmp.glob("omnirec-serve-*")), "serve left its settings file behind"

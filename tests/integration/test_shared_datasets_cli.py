@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli_export import export_lists
 from omnirec.cli.main import app
 from shared_data import SKIP_REASON, shared_data_dir
 
@@ -38,20 +39,12 @@ def test_train_export_and_evaluate(dataset: Path, tmp_path: Path) -> None:
     bundle = Path(trained.stdout.strip().splitlines()[-1])
     assert (bundle / "manifest.json").exists()
     manifest = json.loads((bundle / "manifest.json").read_text())
-    users = tmp_path / "users.txt"
     known = manifest["counts"].get("users", 0)
     assert known > 0
     from omnirec.bundle import load_bundle
 
     ids = load_bundle(bundle)["user_ids"][:20].tolist()
-    users.write_text("\n".join([*ids, "never-seen-customer"]) + "\n")
-    out = tmp_path / "recs.jsonl"
-    exported = runner.invoke(
-        app,
-        ["export", "recommendations", "--model", str(tmp_path / "models"), "--users", str(users), "--out", str(out)],
-    )
-    assert exported.exit_code == 0, exported.output
-    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    _, lines = export_lists(tmp_path / "models", [*ids, "never-seen-customer"], tmp_path)
     assert len(lines) == 21 and all(len(line["items"]) == 10 for line in lines)
     assert lines[-1]["source"] == "popular"  # the unknown customer gets the cold-start fallback
     evaluated = runner.invoke(
